@@ -1,0 +1,350 @@
+// The node's domain layer: every chain message of PROTOCOL.md §3 lands here
+// from the one message loop, is checked against the rules of §5, changes
+// state, and is relayed once if valid. It owns the tip; the parts it wires
+// (tx pool, masternode registry, block rules, store, sync, producer) each
+// hold one concern.
+import type { KeyPair } from '../crypto';
+import type { Logger } from '../node/log';
+import type { PeerConnection } from '../net/peer-connection';
+import type { PeerRegistry } from '../net/peer-registry';
+import type { Scheduler, Task } from '../net/scheduler';
+import type { MessageOf } from '../wire/messages';
+import { equivocation, validateBlock } from './block-rules';
+import type { BlockStore } from './block-store';
+import type { Genesis } from './genesis';
+import { blockHash, txId, voteId } from './layouts';
+import { MasternodeRegistry } from './masternodes';
+import { MasternodeDuty } from './masternode-duty';
+import { BlockProducer } from './producer';
+import { Relay } from './relay';
+import { BlockSync, SyncTimings } from './sync';
+import { TxPool, TxPoolLimits } from './tx-pool';
+import type { Ann, Block, Hb, Tx, TxInput, Vote } from './types';
+
+export interface ChainLimits {
+  seenCache: number;
+  txPool: Partial<TxPoolLimits>;
+  /** Unfinalized txs older than this are evicted from the pool. */
+  txMaxAgeMs: number;
+  /** Bytes of blocks in one `blocks` answer (kept well under maxFrame). */
+  blocksAnswerBytes: number;
+}
+
+export const DEFAULT_CHAIN_LIMITS: ChainLimits = {
+  seenCache: 50_000,
+  txPool: {},
+  txMaxAgeMs: 10 * 60_000,
+  blocksAnswerBytes: 1024 * 1024,
+};
+
+/** How a peer misbehaved, for the ban list (§5 Misbehaviour). */
+export type ChainOffence = 'invalidObject';
+
+export interface ChainDeps {
+  genesis: Genesis;
+  keys: KeyPair;
+  store: BlockStore;
+  registry: PeerRegistry;
+  scheduler: Scheduler;
+  log: Logger;
+  limits: ChainLimits;
+  sync: SyncTimings;
+  /** Where this node listens, for its `ann`. */
+  endpoint: { ip: string; port: number };
+  offence(peer: PeerConnection, kind: ChainOffence, detail: string): void;
+  /** An address announced by a masternode. */
+  learnedAddress(ip: string, port: number): void;
+}
+
+export interface ChainStats {
+  height: number;
+  tip: string;
+  finalized: number;
+  equivocations: number;
+  invalid: number;
+  hintsReceived: number;
+}
+
+interface Tip {
+  height: number;
+  hash: Buffer;
+  time: number;
+}
+
+export class Chain {
+  readonly pool: TxPool;
+  readonly masternodes: MasternodeRegistry;
+  readonly sync: BlockSync;
+  private readonly relay: Relay;
+  private readonly producer: BlockProducer;
+  private readonly duty: MasternodeDuty;
+  private readonly log: Logger;
+  private tipState: Tip;
+  private evictTimer: Task | undefined;
+  private readonly counters = { finalized: 0, equivocations: 0, invalid: 0, hintsReceived: 0 };
+
+  constructor(private readonly deps: ChainDeps) {
+    const { genesis, scheduler } = deps;
+    this.log = deps.log.child('chain');
+    this.pool = new TxPool(genesis.masternodes, deps.limits.txPool);
+    this.masternodes = new MasternodeRegistry(genesis);
+    this.relay = new Relay(deps.registry, deps.limits.seenCache);
+    this.sync = new BlockSync({ height: () => this.tipState.height }, deps.registry, scheduler, deps.sync, deps.log);
+    this.tipState = this.tipFromStore();
+    this.producer = new BlockProducer(deps.keys, genesis, scheduler, {
+      tip: () => this.tipState,
+      behind: () => this.sync.behind(),
+      finalTxidsForBlock: (max) => this.pool.unclaimedFinal(max),
+      produced: (block) => this.onOwnBlock(block),
+    });
+    this.duty = new MasternodeDuty(deps.keys, genesis, deps.endpoint, scheduler, {
+      height: () => this.tipState.height,
+      ownAnn: (ann) => this.acceptAnn(undefined, ann),
+      ownHb: (hb) => this.acceptHb(undefined, hb),
+    });
+  }
+
+  start(): void {
+    this.producer.plan();
+    this.duty.start();
+    this.scheduleEviction();
+  }
+
+  stop(): void {
+    this.producer.stop();
+    this.duty.stop();
+    this.deps.scheduler.cancel(this.evictTimer);
+  }
+
+  /** What we advertise in hello/ping/pong: the last stored block (§3). */
+  position(): { height: number; tip: Buffer } {
+    return { height: this.tipState.height, tip: this.tipState.hash };
+  }
+
+  get isMasternode(): boolean {
+    return this.duty.isMasternode;
+  }
+
+  stats(): ChainStats {
+    return { height: this.tipState.height, tip: this.tipState.hash.toString('hex'), ...this.counters };
+  }
+
+  peerEstablished(peer: PeerConnection): void {
+    this.duty.peerEstablished(peer);
+  }
+
+  peerClosed(peer: PeerConnection): void {
+    this.sync.peerClosed(peer);
+  }
+
+  heightSeen(): void {
+    this.sync.consider();
+  }
+
+  /** Submits a tx as if a peer had sent it (the `tx` command, tests). */
+  submitTx(tx: Tx): ReturnType<TxPool['addTx']> {
+    return this.acceptTx(undefined, tx);
+  }
+
+  // ---- handlers: one per chain message type ----
+
+  onTx(peer: PeerConnection, msg: MessageOf<'tx'>): void {
+    this.acceptTx(peer, msg.tx);
+  }
+
+  onVote(peer: PeerConnection, msg: MessageOf<'vote'>): void {
+    this.acceptVote(peer, msg.vote);
+  }
+
+  onFinalized(peer: PeerConnection, msg: MessageOf<'finalized'>): void {
+    const verdict = this.pool.addFinalized(msg.txid, msg.votes, this.deps.scheduler.now());
+    if (verdict.kind === 'invalid') return this.invalid(peer, `finalized ${hex(msg.txid)}: ${verdict.reason}`);
+    if (verdict.kind === 'accepted') this.onFinal(msg.txid, msg.votes, verdict.spent, peer);
+  }
+
+  onUtxoState(_peer: PeerConnection, msg: MessageOf<'utxo_state'>): void {
+    // A hint, not proof (§3): counted and never relayed; our own pool is the truth.
+    this.counters.hintsReceived++;
+    this.log.debug(`utxo hint ${hex(msg.txid)}:${msg.index} ${msg.state} by ${hex(msg.by)}`);
+  }
+
+  onBlock(peer: PeerConnection, msg: MessageOf<'block'>): void {
+    const block = msg.block;
+    if (block.height > peer.height) peer.noteHeight(block.height);
+    const tip = this.tipState;
+    if (block.height === tip.height + 1) {
+      const verdict = validateBlock(block, tip, this.deps.genesis, this.deps.scheduler.now());
+      if (!verdict.ok) return this.invalid(peer, `block ${block.height}: ${verdict.reason}`);
+      this.storeBlocks([block]);
+      this.relay.relay(`b:${hex(verdict.hash)}`, msg, peer.key);
+    } else if (block.height <= tip.height && block.height > 0) {
+      this.checkEquivocation(peer, block);
+    }
+    // Higher than tip + 1: sync (triggered by noteHeight) fetches the gap.
+  }
+
+  onGetBlocks(peer: PeerConnection, msg: MessageOf<'get_blocks'>): void {
+    const blocks = this.deps.store.getRange(msg.from, msg.to, this.deps.limits.blocksAnswerBytes);
+    peer.send({ type: 'blocks', blocks });
+  }
+
+  onBlocks(peer: PeerConnection, msg: MessageOf<'blocks'>): void {
+    const accepted: Block[] = [];
+    let parent = this.tipState;
+    for (const block of msg.blocks) {
+      if (block.height <= parent.height) continue; // overlap with what we already have
+      const verdict = validateBlock(block, parent, this.deps.genesis, this.deps.scheduler.now());
+      if (!verdict.ok) {
+        this.invalid(peer, `synced block ${block.height}: ${verdict.reason}`);
+        break;
+      }
+      accepted.push(block);
+      parent = { height: block.height, hash: verdict.hash, time: block.time };
+    }
+    // Blocks from a `blocks` answer are stored, not relayed (§5), but remembered so a late announcement is not relayed either.
+    if (accepted.length > 0) {
+      this.storeBlocks(accepted);
+      for (const block of accepted) this.relay.remember(`b:${hex(blockHash(block))}`);
+    }
+    this.sync.answered(peer, accepted.length);
+  }
+
+  onMasternode(peer: PeerConnection, msg: MessageOf<'masternode'>): void {
+    this.acceptAnn(peer, msg.ann);
+  }
+
+  onHeartbeat(peer: PeerConnection, msg: MessageOf<'heartbeat'>): void {
+    this.acceptHb(peer, msg.hb);
+  }
+
+  // ---- rules ----
+
+  private acceptTx(peer: PeerConnection | undefined, tx: Tx): ReturnType<TxPool['addTx']> {
+    const verdict = this.pool.addTx(tx, this.deps.scheduler.now());
+    if (verdict.kind === 'invalid') {
+      if (peer) this.invalid(peer, `tx ${hex(txId(tx))}: ${verdict.reason}`);
+      return verdict;
+    }
+    if (verdict.kind !== 'accepted') return verdict;
+    this.relay.relay(`t:${hex(verdict.txid)}`, { type: 'tx', tx }, peer?.key);
+    if (!verdict.conflict) this.hint(tx.inputs, 'locked', verdict.txid);
+    const vote = this.pool.voteFor(this.deps.keys, verdict.txid);
+    if (vote) this.acceptVote(undefined, vote);
+    return verdict;
+  }
+
+  private acceptVote(peer: PeerConnection | undefined, vote: Vote): void {
+    const verdict = this.pool.addVote(vote, this.deps.scheduler.now());
+    if (verdict.kind === 'invalid') {
+      if (peer) this.invalid(peer, `vote on ${hex(vote.txid)} by ${hex(vote.voter)}: ${verdict.reason}`);
+      return;
+    }
+    if (verdict.kind !== 'counted') return;
+    this.relay.relay(`v:${hex(voteId(vote))}`, { type: 'vote', vote }, peer?.key);
+    if (verdict.finalizedNow) {
+      // We saw the quorum first (as far as we know): send the proof (§5).
+      const final = this.pool.addFinalized(vote.txid, verdict.finalizedNow, this.deps.scheduler.now());
+      if (final.kind === 'accepted') this.onFinal(vote.txid, verdict.finalizedNow, final.spent, undefined);
+    }
+  }
+
+  private onFinal(txid: Buffer, votes: Vote[], spent: TxInput[], from: PeerConnection | undefined): void {
+    this.counters.finalized++;
+    this.log.info(`tx ${hex(txid).slice(0, 16)} finalized`, { votes: votes.length });
+    this.relay.relay(`f:${hex(txid)}`, { type: 'finalized', txid, votes }, from?.key);
+    this.hint(spent, 'spent', txid);
+  }
+
+  /** utxo_state hints (§3): sent by a masternode to its peers, never relayed. */
+  private hint(inputs: TxInput[], state: 'locked' | 'spent' | 'unlocked', by: Buffer): void {
+    if (!this.isMasternode) return;
+    for (const input of inputs) this.deps.registry.broadcast({ type: 'utxo_state', txid: input.txid, index: input.index, state, by });
+  }
+
+  private acceptAnn(peer: PeerConnection | undefined, ann: Ann): void {
+    const verdict = this.masternodes.acceptAnn(ann, this.deps.scheduler.now());
+    if (verdict.kind === 'invalid') {
+      if (peer) this.invalid(peer, `ann from ${hex(ann.node)}: ${verdict.reason}`);
+      return;
+    }
+    if (verdict.kind !== 'new') return;
+    this.relay.relay(`a:${hex(ann.node)}:${ann.time}`, { type: 'masternode', ann }, peer?.key);
+    if (peer && ann.port > 0) this.deps.learnedAddress(ann.ip, ann.port);
+  }
+
+  private acceptHb(peer: PeerConnection | undefined, hb: Hb): void {
+    const verdict = this.masternodes.acceptHb(hb, this.deps.scheduler.now());
+    if (verdict.kind === 'invalid') {
+      if (peer) this.invalid(peer, `hb from ${hex(hb.node)}: ${verdict.reason}`);
+      return;
+    }
+    if (verdict.kind !== 'new') return;
+    this.relay.relay(`h:${hex(hb.node)}:${hb.seq}`, { type: 'heartbeat', hb }, peer?.key);
+  }
+
+  private onOwnBlock(block: Block): void {
+    const verdict = validateBlock(block, this.tipState, this.deps.genesis, this.deps.scheduler.now());
+    if (!verdict.ok) {
+      this.log.error(`refusing to store our own block ${block.height}: ${verdict.reason}`);
+      this.producer.plan();
+      return;
+    }
+    this.storeBlocks([block]);
+    this.relay.relay(`b:${hex(verdict.hash)}`, { type: 'block', block }, undefined);
+    this.log.info(`produced block ${block.height}`, { txs: block.txids.length });
+  }
+
+  private storeBlocks(blocks: Block[]): void {
+    this.deps.store.append(blocks);
+    for (const block of blocks) this.pool.claimed(block.txids);
+    this.tipState = this.tipFromStore();
+    this.producer.plan();
+  }
+
+  private checkEquivocation(peer: PeerConnection, block: Block): void {
+    const stored = this.deps.store.get(block.height);
+    if (!stored || !equivocation(stored, block)) return;
+    const parent = block.height === 1 ? this.genesisTip() : this.tipOf(block.height - 1);
+    if (!parent) return;
+    const verdict = validateBlock(block, parent, this.deps.genesis, this.deps.scheduler.now());
+    if (!verdict.ok) return this.invalid(peer, `block ${block.height}: ${verdict.reason}`);
+    // First valid wins (§5): keep ours, log the evidence, do not relay.
+    this.counters.equivocations++;
+    this.log.warn(`equivocation at height ${block.height}: kept ${hex(blockHash(stored))}, refused ${hex(verdict.hash)}`, {
+      producer: hex(block.producer),
+      from: peer.key,
+    });
+  }
+
+  private invalid(peer: PeerConnection, detail: string): void {
+    this.counters.invalid++;
+    this.log.warn(`invalid from ${peer.key}: ${detail}`);
+    this.deps.offence(peer, 'invalidObject', detail);
+  }
+
+  private scheduleEviction(): void {
+    this.evictTimer = this.deps.scheduler.after(this.deps.genesis.interval, () => {
+      const evicted = this.pool.evict(this.deps.scheduler.now(), this.deps.limits.txMaxAgeMs);
+      if (evicted.length > 0) this.log.info(`evicted ${evicted.length} unfinalized txs from the pool`);
+      this.scheduleEviction();
+    });
+  }
+
+  private genesisTip(): Tip {
+    return { height: 0, hash: this.deps.genesis.hash, time: this.deps.genesis.time };
+  }
+
+  private tipOf(height: number): Tip | undefined {
+    if (height === 0) return this.genesisTip();
+    const block = this.deps.store.get(height);
+    return block && { height, hash: blockHash(block), time: block.time };
+  }
+
+  private tipFromStore(): Tip {
+    return this.tipOf(this.deps.store.height) ?? this.genesisTip();
+  }
+}
+
+function hex(b: Buffer): string {
+  return b.toString('hex');
+}

@@ -1,0 +1,48 @@
+// Entry point of ./bin/timenode: picks the command, turns every expected
+// failure into one line on stderr and an exit code.
+import { BlockStoreError } from '../chain/block-store';
+import { GenesisError } from '../chain/genesis';
+import { KeyFileError } from '../node/keyfile';
+import { CliError, Command } from './args';
+import { devnet } from './devnet';
+import { genesis } from './genesis';
+import { keygen } from './keygen';
+import { start } from './start';
+
+const COMMANDS: Command[] = [keygen, genesis, start, devnet];
+
+const USAGE = `Usage: timenode <command> [flags]
+
+Commands:
+  keygen    create DIR/node.key and print the public key
+  genesis   print a genesis file
+  start     run one node
+  devnet    run a local devnet of N nodes with a live status view
+
+Run \`timenode <command> --help\` for a command's flags.
+`;
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    process.exitCode = name === undefined ? 2 : 0;
+    return;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`timenode: unknown command ${JSON.stringify(name)} (try --help)\n`);
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    process.exitCode = await command.run(rest);
+  } catch (err) {
+    if (err instanceof CliError || err instanceof GenesisError || err instanceof KeyFileError || err instanceof BlockStoreError) {
+      process.stderr.write(`timenode ${name}: ${err.message}\n`);
+      process.exitCode = err instanceof CliError ? err.exitCode : 1;
+      return;
+    }
+    throw err;
+  }
+}

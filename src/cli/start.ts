@@ -1,0 +1,116 @@
+// `timenode start`: one node in this process. Every way it can fail to start
+// (bad flag, unreadable genesis or key, port in use) ends in one line naming
+// the problem and a non-zero exit.
+import { readFileSync } from 'node:fs';
+import { parseGenesis } from '../chain/genesis';
+import { configFor, Profile } from '../node/config';
+import { loadOrCreateKey } from '../node/keyfile';
+import { createLogger, Level } from '../node/log';
+import { Node } from '../node/node';
+import { parseEndpoint } from '../net/ip';
+import { decodeMessage } from '../wire/messages';
+import { CliError, Command, parseFlags, required } from './args';
+import type { NodeCommand } from './devnet';
+
+/** How often a parent process (the devnet runner, tests) gets a status snapshot over IPC. */
+export const STATUS_EVERY_MS = 1000;
+
+export const start: Command = {
+  name: 'start',
+  usage: `Usage: timenode start --data DIR --genesis FILE --listen IP:PORT [--peer IP:PORT]... [--profile devnet] [--log-level debug|info|warn|error]
+
+Runs one node. DIR holds node.key (created if absent), blocks.dat,
+peers.json and bans.json. --profile devnet uses the devnet timings of
+PROTOCOL.md §6 (ping every 1 s, pong deadline 2 s).
+`,
+  async run(argv) {
+    const flags = parseFlags(start, argv, {
+      data: { type: 'string' },
+      genesis: { type: 'string' },
+      listen: { type: 'string' },
+      peer: { type: 'string', multiple: true },
+      profile: { type: 'string' },
+      'log-level': { type: 'string' },
+    });
+    if (!flags) return 0;
+    const dataDir = required(flags.data, '--data');
+    const genesisFile = required(flags.genesis, '--genesis');
+    const listen = required(flags.listen, '--listen');
+    const peers = flags.peer ?? [];
+    for (const [flag, value] of [['--listen', listen], ...peers.map((p) => ['--peer', p])] as [string, string][]) {
+      try {
+        parseEndpoint(value);
+      } catch (err) {
+        throw new CliError(`${flag}: ${(err as Error).message}`);
+      }
+    }
+    const profile = (flags.profile ?? 'default') as Profile;
+    if (profile !== 'default' && profile !== 'devnet') throw new CliError(`--profile must be "default" or "devnet", got ${JSON.stringify(flags.profile)}`);
+    const level = (flags['log-level'] ?? 'info') as Level;
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new CliError(`--log-level must be debug, info, warn or error, got ${JSON.stringify(level)}`);
+
+    let text: string;
+    try {
+      text = readFileSync(genesisFile, 'utf8');
+    } catch (err) {
+      throw new CliError(`cannot read genesis file ${genesisFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const genesis = parseGenesis(text, genesisFile);
+    const { keys, created } = loadOrCreateKey(dataDir);
+    const log = createLogger('node', level);
+    if (created) log.info(`created a new node key in ${dataDir}`, { public: keys.publicKey.toString('hex') });
+
+    const node = new Node({ keys, genesis, dataDir, listen, peers, config: configFor(profile), log });
+    try {
+      await node.start();
+    } catch (err) {
+      await node.stop().catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new CliError(`cannot listen on ${listen}: address already in use (is another node running?)`);
+      if (code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${listen}: no such local address`);
+      throw new CliError(`cannot listen on ${listen}: ${(err as Error).message}`);
+    }
+    return waitForShutdown(node);
+  },
+};
+
+/** A tx handed over by the devnet runner: decoded with the full wire schema, then treated as if a peer sent it. */
+function submit(node: Node, payloadHex: string): void {
+  const msg = decodeMessage(Buffer.from(payloadHex, 'hex'));
+  if (msg.type === 'tx' && !('unknown' in msg)) node.chain.submitTx(msg.tx);
+}
+
+/** Runs until SIGINT/SIGTERM (or a "stop" message from a parent), then stops cleanly. */
+function waitForShutdown(node: Node): Promise<number> {
+  return new Promise((resolve) => {
+    const report = (): void => {
+      process.send?.({ kind: 'status', status: node.status() });
+    };
+    const timer = process.send ? setInterval(report, STATUS_EVERY_MS) : undefined;
+    if (process.send) report();
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      if (timer) clearInterval(timer);
+      const done = (code: number): void => {
+        // The IPC channel would keep the process alive after the node has stopped.
+        if (process.connected) process.disconnect();
+        resolve(code);
+      };
+      node.stop().then(
+        () => done(0),
+        () => done(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.on('message', (msg: NodeCommand) => {
+      if (msg === 'stop') stop();
+      else if (msg === 'status') report();
+      else if (typeof msg === 'object' && msg.kind === 'submit') submit(node, msg.payload);
+    });
+    // A parent that dies must not leave us running as an orphan.
+    process.once('disconnect', stop);
+  });
+}

@@ -1,0 +1,83 @@
+// Peer identity is the IP address alone (PROTOCOL.md §2). Every key in the
+// node goes through normaliseIp so that "::ffff:127.0.0.2" and "127.0.0.2"
+// are one peer, and ports never take part.
+import { isIPv4, isIPv6 } from 'node:net';
+
+const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+/** Returns the canonical text key of an address, or throws a RangeError naming it. */
+export function normaliseIp(address: string): string {
+  const mapped = MAPPED_V4.exec(address);
+  if (mapped && isIPv4(mapped[1] as string)) return mapped[1] as string;
+  if (isIPv4(address)) return address;
+  if (isIPv6(address)) return formatIpv6(ipv6Bytes(address));
+  throw new RangeError(`not an IP address: ${JSON.stringify(address)}`);
+}
+
+function ipv4Bytes(ip: string): Buffer {
+  return Buffer.from(ip.split('.').map(Number));
+}
+
+function ipv6Bytes(ip: string): Buffer {
+  const [head = '', tail] = ip.split('::') as [string, string | undefined];
+  const parse = (part: string): number[] => {
+    if (part === '') return [];
+    return part.split(':').flatMap((group) => {
+      if (group.includes('.')) {
+        const v4 = ipv4Bytes(group);
+        return [v4.readUInt16BE(0), v4.readUInt16BE(2)];
+      }
+      return [parseInt(group, 16)];
+    });
+  };
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const groups = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  return out;
+}
+
+/** Eight uncompressed groups: one spelling per address, so it can be a map key. */
+function formatIpv6(bytes: Buffer): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
+  return groups.join(':');
+}
+
+/** The address as bytes: 4 for IPv4, 16 for IPv6. Expects a normalised key. */
+export function ipBytes(ip: string): Buffer {
+  return isIPv4(ip) ? ipv4Bytes(ip) : ipv6Bytes(ip);
+}
+
+/**
+ * Orders addresses as §2 demands for the dial-race rule: IPv4 before IPv6,
+ * then the address bytes as an unsigned big-endian integer (never as text:
+ * "127.0.0.10" is above "127.0.0.9").
+ */
+export function compareIps(a: string, b: string): number {
+  const x = ipBytes(a);
+  const y = ipBytes(b);
+  if (x.length !== y.length) return x.length - y.length;
+  return Buffer.compare(x, y);
+}
+
+/** "ip:port", with brackets for IPv6, for logs and `--peer`-style text. */
+export function formatEndpoint(ip: string, port: number): string {
+  return isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** Parses "IP:PORT" or "[IPv6]:PORT". Throws a RangeError naming the text. */
+export function parseEndpoint(text: string): { ip: string; port: number } {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!match) throw new RangeError(`expected IP:PORT, got ${JSON.stringify(text)}`);
+  const port = Number(match[2]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port out of range in ${JSON.stringify(text)}`);
+  let ip: string;
+  try {
+    ip = normaliseIp(match[1] as string);
+  } catch {
+    throw new RangeError(`not an IP address in ${JSON.stringify(text)} (use an address, not a host name)`);
+  }
+  return { ip, port };
+}

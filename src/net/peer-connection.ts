@@ -1,0 +1,308 @@
+// The life of one connection, inbound or outbound, over any duplex byte
+// stream (PROTOCOL.md §2). There is exactly one message loop: the old node
+// ran a second, outbound one that dropped everything but ping/pong. Direction
+// is a field here, consulted only by the duplicate rule.
+import type { Duplex } from 'node:stream';
+import type { KeyPair } from '../crypto';
+import { randomBytes } from '../crypto';
+import type { NodeConfig } from '../node/config';
+import type { Logger } from '../node/log';
+import { REJECT_CODES, RejectCode, WireError } from '../wire/errors';
+import { decodeMessage, encodeMessage, Message, MessageOf, MessageType } from '../wire/messages';
+import { signAuth, verifyAuth } from './auth';
+import type { Framing } from './framing';
+import { ChainPosition, checkHello, LocalIdentity, makeHello } from './handshake';
+import { PingTracker } from './ping-tracker';
+import type { Scheduler, Task } from './scheduler';
+import { Lane, SendQueue } from './send-queue';
+import { TrafficCounters, UnknownTypeLog } from './traffic';
+
+export type Direction = 'inbound' | 'outbound';
+export type ConnectionState = 'handshaking' | 'established' | 'closed';
+
+/** Handlers the node supplies for every type the connection does not handle itself. */
+export type DomainHandlers = {
+  [K in Exclude<MessageType, ConnectionType>]: (peer: PeerConnection, msg: MessageOf<K>) => void;
+};
+type ConnectionType = 'hello' | 'auth' | 'reject' | 'ping' | 'pong';
+type HandlerTable = { [K in MessageType]: (msg: MessageOf<K>) => void };
+
+const CONTROL_TYPES: ReadonlySet<MessageType> = new Set(['hello', 'auth', 'reject', 'ping', 'pong']);
+
+export interface CloseInfo {
+  /** The code we sent, or the one the peer sent us. */
+  code: RejectCode | 'eof' | 'error' | 'local';
+  reason: string;
+  byPeer: boolean;
+}
+
+export interface PeerContext {
+  identity: LocalIdentity;
+  keys: KeyPair;
+  config: NodeConfig;
+  scheduler: Scheduler;
+  log: Logger;
+  unknownTypes: UnknownTypeLog;
+  chain(): ChainPosition;
+  handlers: DomainHandlers;
+  /** Called when hello and auth are both good; the manager may close the connection (duplicate, full, banned). */
+  established(peer: PeerConnection): void;
+  closed(peer: PeerConnection, info: CloseInfo): void;
+  /** The peer told us its height (hello, ping, pong); sync decides whether to ask for blocks. */
+  heightSeen(peer: PeerConnection): void;
+  /** A protocol offence (PROTOCOL.md §5 Misbehaviour); the connection closes itself. */
+  offence(peer: PeerConnection, kind: 'protocol', detail: string): void;
+}
+
+export interface Transport {
+  stream: Duplex;
+  framing: Framing;
+  direction: Direction;
+  /** The connection's key: the peer's normalised IP, or `serial:<path>`. */
+  key: string;
+  /** Our own address on this connection (the dial-race rule compares dialers). */
+  localIp: string;
+  /** "ip:port" as seen on the socket, for logs. */
+  remote: string;
+}
+
+export class PeerConnection {
+  state: ConnectionState = 'handshaking';
+  readonly direction: Direction;
+  readonly key: string;
+  readonly remote: string;
+  readonly localIp: string;
+  readonly openedAt: number;
+  establishedAt = 0;
+  /** The peer's hello, once checked. */
+  hello: MessageOf<'hello'> | undefined;
+  /** Best knowledge of the peer's stored height (hello, ping, pong, block). */
+  height = 0;
+  readonly traffic = new TrafficCounters();
+  readonly ping: PingTracker;
+  private readonly queue: SendQueue;
+  private readonly challenge = randomBytes(32);
+  private readonly log: Logger;
+  private readonly table: HandlerTable;
+  private handshakeDeadline: Task | undefined;
+  private authenticated = false;
+  private closeInfo: CloseInfo | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly ctx: PeerContext,
+  ) {
+    this.direction = transport.direction;
+    this.key = transport.key;
+    this.remote = transport.remote;
+    this.localIp = transport.localIp;
+    this.openedAt = ctx.scheduler.now();
+    this.log = ctx.log.child(`${this.key} ${this.direction === 'inbound' ? '<-' : '->'}`);
+    const limits = ctx.config.limits;
+    this.queue = new SendQueue(transport.stream, {
+      dataBytes: limits.sendQueueBytes,
+      dataMessages: limits.sendQueueMessages,
+      controlMessages: 256,
+    });
+    this.ping = new PingTracker(ctx.config.timings, ctx.scheduler, {
+      sendPing: (nonce, time) => this.send({ type: 'ping', nonce, time, height: ctx.chain().height }),
+      dead: (missed) => this.close('timeout', `no pong to ${missed} pings in a row`),
+    });
+    this.table = this.buildTable(ctx.handlers);
+  }
+
+  /** Sends our hello and starts reading. Both sides send hello without waiting (§2). */
+  start(): void {
+    const stream = this.transport.stream;
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('end', () => this.finish({ code: 'eof', reason: 'peer closed the connection', byPeer: true }));
+    stream.on('close', () => this.finish({ code: 'eof', reason: 'connection closed', byPeer: true }));
+    stream.on('error', (err: Error) => this.finish({ code: 'error', reason: err.message, byPeer: true }));
+    this.handshakeDeadline = this.ctx.scheduler.after(this.ctx.config.timings.handshakeDeadlineMs, () =>
+      this.close('timeout', `no valid hello and auth within ${this.ctx.config.timings.handshakeDeadlineMs} ms`),
+    );
+    this.send(makeHello(this.ctx.identity, this.ctx.chain(), this.challenge, this.ctx.scheduler.now()));
+  }
+
+  get isOpen(): boolean {
+    return this.state !== 'closed';
+  }
+
+  get closed(): CloseInfo | undefined {
+    return this.closeInfo;
+  }
+
+  get sendStats(): SendQueue['stats'] {
+    return this.queue.stats;
+  }
+
+  /** Encodes and queues one message; control types go ahead of relay traffic. */
+  send(msg: Message): boolean {
+    return this.sendEncoded(msg.type, encodeMessage(msg));
+  }
+
+  /** Queues an already-encoded payload, so a broadcast encodes once for all peers. */
+  sendEncoded(type: MessageType, payload: Buffer): boolean {
+    if (this.state === 'closed') return false;
+    this.traffic.countOut(type);
+    const lane: Lane = CONTROL_TYPES.has(type) ? 'control' : 'data';
+    return this.queue.push(this.transport.framing.encode(payload), lane);
+  }
+
+  /** Sends `reject` (when a code is given) and closes. Safe to call twice. */
+  close(code: RejectCode | undefined, reason: string): void {
+    if (this.state === 'closed') return;
+    if (code) {
+      this.send({ type: 'reject', code, reason: truncateUtf8(reason, 256) });
+      this.log.info(`closing: ${reason}`, { code });
+    }
+    this.queue.close();
+    this.finish({ code: code ?? 'local', reason, byPeer: false });
+    // end() lets the reject reach the peer; destroy() makes sure a peer
+    // that never reads cannot hold the socket open.
+    this.transport.stream.end();
+    const stream = this.transport.stream;
+    setTimeout(() => stream.destroy(), 1000).unref();
+  }
+
+  private finish(info: CloseInfo): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeInfo = info;
+    this.ctx.scheduler.cancel(this.handshakeDeadline);
+    this.ping.stop();
+    if (info.byPeer) this.transport.stream.destroy();
+    this.ctx.closed(this, info);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    let payloads: Buffer[];
+    try {
+      payloads = this.transport.framing.push(chunk);
+    } catch (err) {
+      this.protocolError(err);
+      return;
+    }
+    for (const payload of payloads) {
+      // A handler may have closed us (ban, duplicate): the rest of the chunk is not ours to handle.
+      if (!this.isOpen) return;
+      this.onPayload(payload);
+    }
+  }
+
+  private onPayload(payload: Buffer): void {
+    let msg;
+    try {
+      msg = decodeMessage(payload);
+    } catch (err) {
+      this.protocolError(err);
+      return;
+    }
+    if ('unknown' in msg) {
+      this.traffic.countUnknown(msg.type);
+      // Counted and logged once per type per run; never fatal, never scored (§1).
+      if (this.ctx.unknownTypes.firstSighting(msg.type)) this.log.warn(`unknown message type "${msg.type}" (counted, ignored; logged once)`);
+      return;
+    }
+    this.traffic.countIn(msg.type);
+    if (this.state === 'handshaking' && !CONTROL_HANDSHAKE.has(msg.type)) {
+      this.protocolError(new WireError(`"${msg.type}" before the handshake completed`));
+      return;
+    }
+    (this.table[msg.type] as (m: Message) => void)(msg);
+    this.traffic.countHandled(msg.type);
+  }
+
+  private protocolError(err: unknown): void {
+    const detail = err instanceof Error ? err.message : String(err);
+    this.log.warn(`protocol error: ${detail}`);
+    this.ctx.offence(this, 'protocol', detail);
+    this.close('protocol', detail);
+  }
+
+  private buildTable(domain: DomainHandlers): HandlerTable {
+    const own: { [K in ConnectionType]: (msg: MessageOf<K>) => void } = {
+      hello: (m) => this.onHello(m),
+      auth: (m) => this.onAuth(m),
+      reject: (m) => this.onReject(m),
+      ping: (m) => {
+        this.noteHeight(m.height);
+        this.send({ type: 'pong', nonce: m.nonce, time: this.ctx.scheduler.now(), height: this.ctx.chain().height });
+      },
+      pong: (m) => {
+        this.noteHeight(m.height);
+        this.ping.onPong(m.nonce);
+      },
+    };
+    const bound = {} as Record<string, (m: Message) => void>;
+    for (const [type, handler] of Object.entries(domain) as [string, (p: PeerConnection, m: Message) => void][]) {
+      bound[type] = (m) => handler(this, m);
+    }
+    return { ...own, ...bound } as HandlerTable;
+  }
+
+  /** Records a height the peer claimed; blocks it relays count too (the chain calls this). */
+  noteHeight(height: number): void {
+    if (height === this.height) return;
+    this.height = height;
+    if (this.state === 'established') this.ctx.heightSeen(this);
+  }
+
+  private onHello(hello: MessageOf<'hello'>): void {
+    if (this.hello) {
+      this.protocolError(new WireError('second hello on one connection'));
+      return;
+    }
+    const refusal = checkHello(this.ctx.identity, hello);
+    if (refusal) {
+      this.hello = hello;
+      this.close(refusal.code, refusal.reason);
+      return;
+    }
+    this.hello = hello;
+    this.height = hello.height;
+    this.send({ type: 'auth', sig: signAuth(this.ctx.keys, hello.challenge) });
+  }
+
+  private onAuth(auth: MessageOf<'auth'>): void {
+    if (!this.hello) {
+      this.protocolError(new WireError('auth before hello'));
+      return;
+    }
+    if (this.authenticated) {
+      this.protocolError(new WireError('second auth on one connection'));
+      return;
+    }
+    if (!verifyAuth(this.hello.node, this.challenge, auth.sig)) {
+      this.protocolError(new WireError(`auth signature does not verify for node ${this.hello.node.toString('hex')}`));
+      return;
+    }
+    this.authenticated = true;
+    this.ctx.scheduler.cancel(this.handshakeDeadline);
+    this.state = 'established';
+    this.establishedAt = this.ctx.scheduler.now();
+    this.ctx.established(this);
+    if (this.state === 'established') {
+      this.ping.start();
+      this.ctx.heightSeen(this);
+    }
+  }
+
+  private onReject(reject: MessageOf<'reject'>): void {
+    this.log.warn(`peer refused us: ${reject.reason}`, { code: reject.code });
+    const code = REJECT_CODES.find((c) => c === reject.code) ?? 'protocol';
+    this.finish({ code, reason: reject.reason, byPeer: true });
+  }
+}
+
+const CONTROL_HANDSHAKE: ReadonlySet<MessageType> = new Set(['hello', 'auth', 'reject']);
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= maxBytes) return text;
+  // Cut on a character boundary: drop trailing continuation bytes.
+  let end = maxBytes;
+  while (end > 0 && ((buf[end] as number) & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString('utf8');
+}

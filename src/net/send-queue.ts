@@ -1,0 +1,162 @@
+// The outbound side of one peer: two lanes, control first (PROTOCOL.md §3:
+// a pong goes ahead of queued relay traffic), written in batches that
+// respect the stream's own backpressure. The data lane is bounded in bytes and
+// messages; a full lane drops its oldest message and counts it, so one slow
+// peer never blocks the node or grows its memory.
+import type { Writable } from 'node:stream';
+
+export type Lane = 'control' | 'data';
+
+export interface SendQueueLimits {
+  dataBytes: number;
+  dataMessages: number;
+  /** Control messages are few and small; this bound only stops a ping flood from growing pongs without end. */
+  controlMessages: number;
+}
+
+export interface SendQueueStats {
+  queuedBytes: number;
+  queuedMessages: number;
+  droppedData: number;
+  droppedControl: number;
+  writtenBytes: number;
+  writes: number;
+}
+
+/** How much one write() call carries at most: big enough to amortise the syscall, small enough to interleave. */
+const BATCH_BYTES = 64 * 1024;
+
+export class SendQueue {
+  private readonly control: Buffer[] = [];
+  private readonly data: Buffer[] = [];
+  private dataHead = 0;
+  private dataBytes = 0;
+  private flushScheduled = false;
+  private waitingForDrain = false;
+  private closed = false;
+  readonly stats: SendQueueStats = { queuedBytes: 0, queuedMessages: 0, droppedData: 0, droppedControl: 0, writtenBytes: 0, writes: 0 };
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly limits: SendQueueLimits,
+  ) {
+    stream.on('drain', () => {
+      this.waitingForDrain = false;
+      this.flush();
+    });
+  }
+
+  /** Queues one encoded frame. Returns false when it (or an older one) was dropped. */
+  push(frame: Buffer, lane: Lane): boolean {
+    if (this.closed) return false;
+    let kept = true;
+    if (lane === 'control') {
+      if (this.control.length >= this.limits.controlMessages) {
+        this.stats.droppedControl++;
+        return false;
+      }
+      this.control.push(frame);
+    } else {
+      // A message bigger than the whole lane still goes out, alone.
+      while (this.dataLength() > 0 && (this.dataLength() >= this.limits.dataMessages || this.dataBytes + frame.length > this.limits.dataBytes)) {
+        this.dropOldestData();
+        kept = false;
+      }
+      this.data.push(frame);
+      this.dataBytes += frame.length;
+    }
+    this.updateStats();
+    this.scheduleFlush();
+    return kept;
+  }
+
+  /** Writes what is queued now and stops accepting more (used before closing with `reject`). */
+  close(): void {
+    this.flushNow();
+    this.closed = true;
+  }
+
+  get isFull(): boolean {
+    return this.dataLength() >= this.limits.dataMessages || this.dataBytes >= this.limits.dataBytes;
+  }
+
+  private dataLength(): number {
+    return this.data.length - this.dataHead;
+  }
+
+  private dropOldestData(): void {
+    const frame = this.data[this.dataHead] as Buffer;
+    this.data[this.dataHead++] = EMPTY;
+    this.dataBytes -= frame.length;
+    this.stats.droppedData++;
+    this.compactData();
+  }
+
+  private shiftData(): Buffer {
+    const frame = this.data[this.dataHead] as Buffer;
+    this.data[this.dataHead++] = EMPTY;
+    this.dataBytes -= frame.length;
+    this.compactData();
+    return frame;
+  }
+
+  // An array with a moving head is a ring buffer without the index arithmetic;
+  // the dead prefix is cut once it is half the array.
+  private compactData(): void {
+    if (this.dataHead === this.data.length) {
+      this.data.length = 0;
+      this.dataHead = 0;
+    } else if (this.dataHead > 1024 && this.dataHead * 2 > this.data.length) {
+      this.data.splice(0, this.dataHead);
+      this.dataHead = 0;
+    }
+  }
+
+  private updateStats(): void {
+    this.stats.queuedMessages = this.control.length + this.dataLength();
+    this.stats.queuedBytes = this.dataBytes + this.control.reduce((n, f) => n + f.length, 0);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.waitingForDrain) return;
+    this.flushScheduled = true;
+    // Everything queued in this tick goes out in one write.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.waitingForDrain) return;
+    this.flushNow();
+  }
+
+  private flushNow(): void {
+    const stream = this.stream;
+    while (!this.closed && !stream.destroyed && (this.control.length > 0 || this.dataLength() > 0)) {
+      const batch: Buffer[] = [];
+      let size = 0;
+      while (size < BATCH_BYTES && this.control.length > 0) {
+        const frame = this.control.shift() as Buffer;
+        batch.push(frame);
+        size += frame.length;
+      }
+      while (size < BATCH_BYTES && this.dataLength() > 0) {
+        const frame = this.shiftData();
+        batch.push(frame);
+        size += frame.length;
+      }
+      const ok = stream.write(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, size));
+      this.stats.writes++;
+      this.stats.writtenBytes += size;
+      if (!ok) {
+        this.waitingForDrain = true;
+        break;
+      }
+    }
+    this.updateStats();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,90 @@
+// Every tunable of the node, in one place, with the defaults of PROTOCOL.md §6
+// (and §2 for dialing). The devnet profile is the right-hand column of §6;
+// tests override single fields instead of sleeping.
+
+export interface NodeTimings {
+  /** §6 ping interval. */
+  pingIntervalMs: number;
+  /** §6: a ping not answered by then is missed. */
+  pongDeadlineMs: number;
+  /** §6: consecutive misses before `reject` `timeout`. */
+  maxMissedPongs: number;
+  /** §3: pending pings kept; the oldest is dropped (and missed) past that. */
+  maxPendingPings: number;
+  /** §2: hello + auth must both arrive within this. */
+  handshakeDeadlineMs: number;
+  /** §2 backoff: 1 s, 2 s, 4 s … capped, ±20 % jitter, reset after a stable minute. */
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  reconnectJitter: number;
+  reconnectResetAfterMs: number;
+  /** §2: a lower learned IP is dialed only if it has not connected to us by then. */
+  lowerIpDialDelayMs: number;
+  /** §2: a dial race is two opposite connections established this close together. */
+  dialRaceWindowMs: number;
+  /** §2: no redial after a `network`/`genesis` refusal for this long. */
+  mismatchRedialMs: number;
+  /** How often an established peer is asked for addresses. */
+  getPeersIntervalMs: number;
+}
+
+export interface NodeLimits {
+  maxFrame: number;
+  /** Peer cap; over it a connection is refused with `full`. */
+  maxPeers: number;
+  /** Outbound connections the node tries to keep from learned addresses. */
+  targetOutbound: number;
+  /** Address book entries kept (and persisted). */
+  maxAddresses: number;
+  /** Outbound queue per peer: relayed gossip beyond this is dropped oldest-first. */
+  sendQueueBytes: number;
+  sendQueueMessages: number;
+}
+
+export interface NodeConfig {
+  timings: NodeTimings;
+  limits: NodeLimits;
+}
+
+export const DEFAULT_PORT = 24100;
+
+export const DEFAULT_TIMINGS: NodeTimings = {
+  pingIntervalMs: 30_000,
+  pongDeadlineMs: 60_000,
+  maxMissedPongs: 3,
+  maxPendingPings: 8,
+  handshakeDeadlineMs: 10_000,
+  reconnectBaseMs: 1_000,
+  reconnectMaxMs: 60_000,
+  reconnectJitter: 0.2,
+  reconnectResetAfterMs: 60_000,
+  lowerIpDialDelayMs: 10_000,
+  dialRaceWindowMs: 10_000,
+  mismatchRedialMs: 3_600_000,
+  getPeersIntervalMs: 60_000,
+};
+
+export const DEVNET_TIMINGS: NodeTimings = {
+  ...DEFAULT_TIMINGS,
+  pingIntervalMs: 1_000,
+  pongDeadlineMs: 2_000,
+  getPeersIntervalMs: 2_000,
+};
+
+export const DEFAULT_LIMITS: NodeLimits = {
+  maxFrame: 4 * 1024 * 1024,
+  maxPeers: 32,
+  targetOutbound: 8,
+  maxAddresses: 1024,
+  sendQueueBytes: 1024 * 1024,
+  sendQueueMessages: 4096,
+};
+
+export type Profile = 'default' | 'devnet';
+
+export function configFor(profile: Profile): NodeConfig {
+  return {
+    timings: { ...(profile === 'devnet' ? DEVNET_TIMINGS : DEFAULT_TIMINGS) },
+    limits: { ...DEFAULT_LIMITS },
+  };
+}

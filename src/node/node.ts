@@ -1,0 +1,176 @@
+// The composition root: builds the parts, connects the one handler table to
+// them, and reports status. No rules live here; each concern has its module.
+import { BlockStore } from '../chain/block-store';
+import { Chain, ChainLimits, DEFAULT_CHAIN_LIMITS } from '../chain/chain';
+import type { Genesis } from '../chain/genesis';
+import { BanList } from '../chain/misbehaviour';
+import { DEFAULT_SYNC_TIMINGS, SyncTimings } from '../chain/sync';
+import type { KeyPair } from '../crypto';
+import { AddressBook } from '../net/address-book';
+import { AddressGossip } from '../net/address-gossip';
+import { ConnectionManager } from '../net/connection-manager';
+import { parseEndpoint } from '../net/ip';
+import type { DomainHandlers, PeerConnection } from '../net/peer-connection';
+import { PeerRegistry } from '../net/peer-registry';
+import { Scheduler } from '../net/scheduler';
+import { UnknownTypeLog } from '../net/traffic';
+import type { NodeConfig } from './config';
+import type { Logger } from './log';
+import { NodeStatus, statusOf } from './status';
+
+export const AGENT = 'timenode/0.1.0';
+
+export interface NodeOptions {
+  keys: KeyPair;
+  genesis: Genesis;
+  dataDir: string;
+  /** "IP:PORT" to listen on. */
+  listen: string;
+  /** "IP:PORT" peers to keep connected (§2: dialed at once, whatever their IP). */
+  peers: string[];
+  config: NodeConfig;
+  log: Logger;
+  chainLimits?: Partial<ChainLimits>;
+  syncTimings?: Partial<SyncTimings>;
+  banMs?: number;
+}
+
+export class Node {
+  readonly scheduler = new Scheduler();
+  readonly registry = new PeerRegistry();
+  readonly addressBook: AddressBook;
+  readonly manager: ConnectionManager;
+  readonly chain: Chain;
+  readonly bans: BanList;
+  readonly store: BlockStore;
+  private readonly gossip: AddressGossip;
+  private readonly log: Logger;
+  private readonly startedAt = Date.now();
+  private gossipTimer: ReturnType<Scheduler['after']> | undefined;
+  private port = 0;
+
+  constructor(private readonly opts: NodeOptions) {
+    const { config, genesis, keys, log } = opts;
+    this.log = log;
+    const listen = parseEndpoint(opts.listen);
+    this.port = listen.port;
+    this.store = BlockStore.open(opts.dataDir, genesis.hash);
+    const report = this.store.openReport;
+    if (report.truncatedBytes > 0) log.warn(`block store: dropped ${report.truncatedBytes} damaged bytes after height ${report.height}: ${report.reason ?? ''}`);
+    this.bans = new BanList(opts.dataDir, { banMs: opts.banMs }, (line) => log.warn(line));
+    this.bans.load(Date.now());
+    this.addressBook = new AddressBook(config.limits.maxAddresses, opts.dataDir, log);
+    this.addressBook.load();
+    this.chain = new Chain({
+      genesis,
+      keys,
+      store: this.store,
+      registry: this.registry,
+      scheduler: this.scheduler,
+      log,
+      limits: { ...DEFAULT_CHAIN_LIMITS, ...opts.chainLimits },
+      sync: { ...DEFAULT_SYNC_TIMINGS, ...opts.syncTimings },
+      endpoint: { ip: listen.ip, port: listen.port },
+      offence: (peer, kind, detail) => this.offence(peer, kind, detail),
+      learnedAddress: (ip, port) => this.gossip.learn(ip, port, Date.now()),
+    });
+    this.manager = new ConnectionManager({
+      identity: { network: genesis.network, genesis: genesis.hash, node: keys.publicKey, port: listen.port, agent: AGENT },
+      keys,
+      config,
+      scheduler: this.scheduler,
+      log,
+      unknownTypes: new UnknownTypeLog(),
+      chain: () => this.chain.position(),
+      handlers: this.domainHandlers(),
+      heightSeen: () => this.chain.heightSeen(),
+      offence: (peer, kind, detail) => this.offence(peer, kind, detail),
+      registry: this.registry,
+      policy: {
+        refuse: (ip) => {
+          const ban = this.bans.isBanned(ip, Date.now());
+          return ban && { code: 'banned', reason: `banned until ${new Date(ban.until).toISOString()}: ${ban.reason}` };
+        },
+        peerEstablished: (peer) => {
+          this.gossip.peerEstablished(peer);
+          this.chain.peerEstablished(peer);
+        },
+        peerClosed: (peer) => this.chain.peerClosed(peer),
+      },
+    });
+    this.gossip = new AddressGossip(this.addressBook, this.registry, this.manager, () => Date.now());
+  }
+
+  async start(): Promise<void> {
+    const listen = parseEndpoint(this.opts.listen);
+    this.port = await this.manager.listen(listen.ip, listen.port);
+    this.log.info(`listening on ${this.opts.listen}`, {
+      node: this.opts.keys.publicKey.toString('hex'),
+      network: this.opts.genesis.network,
+      genesis: this.opts.genesis.hash.toString('hex'),
+      height: this.chain.position().height,
+      masternode: this.chain.isMasternode,
+    });
+    for (const peer of this.opts.peers) {
+      const { ip, port } = parseEndpoint(peer);
+      this.manager.addConfiguredPeer(ip, port);
+    }
+    this.chain.start();
+    this.scheduleGossip();
+  }
+
+  async stop(): Promise<void> {
+    this.scheduler.cancel(this.gossipTimer);
+    this.chain.stop();
+    await this.manager.stop();
+    this.addressBook.save();
+    this.scheduler.stop();
+    this.store.close();
+  }
+
+  get identityKey(): string {
+    return this.opts.keys.publicKey.toString('hex');
+  }
+
+  get listenPort(): number {
+    return this.port;
+  }
+
+  status(): NodeStatus {
+    return statusOf(this, this.startedAt);
+  }
+
+  private scheduleGossip(): void {
+    this.gossipTimer = this.scheduler.after(this.opts.config.timings.getPeersIntervalMs, () => {
+      if (this.registry.size < this.opts.config.limits.targetOutbound) this.gossip.askAll();
+      this.addressBook.save();
+      this.scheduleGossip();
+    });
+  }
+
+  private offence(peer: PeerConnection, kind: 'protocol' | 'invalidObject', detail: string): void {
+    const result = this.bans.offence(peer.key, kind, Date.now());
+    if (result.banned) {
+      this.log.warn(`banning ${peer.key}: score ${result.score} reached the limit; last offence: ${detail}`);
+      peer.close('banned', `banned: ${detail}`);
+    }
+  }
+
+  /** The handler table for every type the connection does not handle itself; the compiler checks it is complete. */
+  private domainHandlers(): DomainHandlers {
+    const chain = (): Chain => this.chain;
+    return {
+      get_peers: (peer) => this.gossip.onGetPeers(peer),
+      peers: (peer, msg) => this.gossip.onPeers(peer, msg),
+      tx: (peer, msg) => chain().onTx(peer, msg),
+      vote: (peer, msg) => chain().onVote(peer, msg),
+      finalized: (peer, msg) => chain().onFinalized(peer, msg),
+      utxo_state: (peer, msg) => chain().onUtxoState(peer, msg),
+      block: (peer, msg) => chain().onBlock(peer, msg),
+      get_blocks: (peer, msg) => chain().onGetBlocks(peer, msg),
+      blocks: (peer, msg) => chain().onBlocks(peer, msg),
+      masternode: (peer, msg) => chain().onMasternode(peer, msg),
+      heartbeat: (peer, msg) => chain().onHeartbeat(peer, msg),
+    };
+  }
+}

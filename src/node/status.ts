@@ -1,0 +1,95 @@
+// A plain-data snapshot of a running node: what the devnet view draws, what
+// `start` sends to a parent process each second, and what tests assert on.
+import type { Node } from './node';
+
+export interface PeerStatus {
+  ip: string;
+  remote: string;
+  direction: 'inbound' | 'outbound';
+  state: string;
+  height: number;
+  rttMs: number | undefined;
+  rttSmoothedMs: number | undefined;
+  missedPongs: number;
+  unknownPongs: number;
+  establishedAt: number;
+  queuedBytes: number;
+  dropped: number;
+}
+
+export interface NodeStatus {
+  node: string;
+  listen: number;
+  uptimeMs: number;
+  height: number;
+  tip: string;
+  masternode: boolean;
+  finalized: number;
+  txPool: number;
+  equivocations: number;
+  syncTarget: number;
+  peers: PeerStatus[];
+  /** Every connection, handshaking ones included. */
+  connections: number;
+  banned: number;
+  addresses: number;
+  messagesIn: Record<string, number>;
+  messagesOut: Record<string, number>;
+  handled: Record<string, number>;
+  unknown: Record<string, number>;
+  rssBytes: number;
+}
+
+export function statusOf(node: Node, startedAt: number): NodeStatus {
+  const now = Date.now();
+  const msgIn: Record<string, number> = {};
+  const msgOut: Record<string, number> = {};
+  const handled: Record<string, number> = {};
+  const unknown: Record<string, number> = {};
+  const connections = node.manager.connections;
+  for (const c of connections) {
+    add(msgIn, c.traffic.in);
+    add(msgOut, c.traffic.out);
+    add(handled, c.traffic.handled);
+    add(unknown, c.traffic.unknown);
+  }
+  const chain = node.chain.stats();
+  return {
+    node: node.identityKey,
+    listen: node.listenPort,
+    uptimeMs: now - startedAt,
+    height: chain.height,
+    tip: chain.tip,
+    masternode: node.chain.isMasternode,
+    finalized: chain.finalized,
+    txPool: node.chain.pool.stats().txs,
+    equivocations: chain.equivocations,
+    syncTarget: node.chain.sync.target(),
+    peers: node.registry.all().map((p) => ({
+      ip: p.key,
+      remote: p.remote,
+      direction: p.direction,
+      state: p.state,
+      height: p.height,
+      rttMs: p.ping.stats.rttLastMs,
+      rttSmoothedMs: p.ping.stats.rttSmoothedMs,
+      missedPongs: p.ping.stats.missed,
+      unknownPongs: p.ping.stats.unknownPongs,
+      establishedAt: p.establishedAt,
+      queuedBytes: p.sendStats.queuedBytes,
+      dropped: p.sendStats.droppedData,
+    })),
+    connections: connections.length,
+    banned: node.bans.banned(now).length,
+    addresses: node.addressBook.size,
+    messagesIn: msgIn,
+    messagesOut: msgOut,
+    handled,
+    unknown,
+    rssBytes: process.memoryUsage.rss(),
+  };
+}
+
+function add(into: Record<string, number>, from: Map<string, number>): void {
+  for (const [k, v] of from) into[k] = (into[k] ?? 0) + v;
+}

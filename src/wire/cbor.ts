@@ -1,0 +1,554 @@
+// The CBOR (RFC 8949) codec of TNP/1. We own it because the protocol needs
+// what general encoders do not give: every integer as major type 0/1 whatever
+// its size (never a float), floats kept apart from integers on decode, and a
+// decoder that refuses a hostile length or depth before allocating for it.
+import { WireError } from './errors';
+
+/** A decoded float. Kept distinct from integers: a float where a uint is due is a protocol error. */
+export class CborFloat {
+  constructor(readonly value: number) {}
+}
+
+export class CborTagged {
+  constructor(
+    readonly tag: number | bigint,
+    readonly value: CborValue,
+  ) {}
+}
+
+/** A decoded map: text keys only, created with a null prototype so a `__proto__` key is just a key. */
+export interface CborMap {
+  [key: string]: CborValue;
+}
+
+export type CborValue =
+  | number
+  | bigint
+  | string
+  | Buffer
+  | boolean
+  | null
+  | undefined
+  | CborValue[]
+  | CborMap
+  | CborFloat
+  | CborTagged;
+
+/** Nesting allowed by PROTOCOL.md §1; the top-level item is depth 1. */
+export const DEFAULT_MAX_DEPTH = 16;
+
+const TWO_32 = 0x1_0000_0000;
+const TWO_64 = 2 ** 64;
+const BREAK = 0xff;
+
+// ignoreBOM keeps a leading U+FEFF as data instead of silently eating it.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+// ---------------------------------------------------------------- decoding
+
+/**
+ * Decodes exactly one CBOR item that must fill `payload`. Byte strings are
+ * copied, so nothing decoded keeps the frame alive. Maps become null-prototype
+ * objects with their text keys; entries with other keys are skipped (TNP/1
+ * ignores unknown keys). Tags count as a nesting level, like arrays and maps.
+ */
+export function decodeCbor(payload: Buffer, maxDepth = DEFAULT_MAX_DEPTH): CborValue {
+  if (payload.length === 0) throw new WireError('empty payload: expected one CBOR item');
+  const reader = new Reader(payload, maxDepth);
+  const value = reader.item(1);
+  if (reader.pos !== payload.length) {
+    throw new WireError(
+      `${payload.length - reader.pos} trailing bytes after the CBOR item (it ends at byte ${reader.pos} of ${payload.length})`,
+    );
+  }
+  return value;
+}
+
+class Reader {
+  pos = 0;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly maxDepth: number,
+  ) {}
+
+  item(depth: number): CborValue {
+    const buf = this.buf;
+    if (this.pos >= buf.length) throw this.truncated('an item');
+    const start = this.pos;
+    const initial = buf[this.pos++];
+    const major = initial >> 5;
+    const info = initial & 0x1f;
+    switch (major) {
+      case 0:
+        return this.integer(info, start);
+      case 1: {
+        const n = this.integer(info, start);
+        // -1 - (2^53 - 1) is -2^53, one past the safe range: a bigint, like its positive twin.
+        if (typeof n === 'number') return n < Number.MAX_SAFE_INTEGER ? -1 - n : -1n - BigInt(n);
+        return -1n - n;
+      }
+      case 2:
+        return info === 31 ? this.chunkedBytes(start) : this.bytes(this.length(info, start, 'byte string'));
+      case 3:
+        return info === 31 ? this.chunkedText(start) : this.text(this.length(info, start, 'text string'));
+      case 4:
+        return this.array(info, start, depth);
+      case 5:
+        return this.map(info, start, depth);
+      case 6:
+        return this.tagged(info, start, depth);
+      default:
+        return this.simple(info, start);
+    }
+  }
+
+  /** The argument of an integer or tag head: a number when it is a safe integer, else a bigint. */
+  private integer(info: number, start: number): number | bigint {
+    if (info < 24) return info;
+    const buf = this.buf;
+    const p = this.pos;
+    switch (info) {
+      case 24:
+        this.need(1, 'a 1-byte argument');
+        this.pos = p + 1;
+        return buf[p];
+      case 25:
+        this.need(2, 'a 2-byte argument');
+        this.pos = p + 2;
+        return buf.readUInt16BE(p);
+      case 26:
+        this.need(4, 'a 4-byte argument');
+        this.pos = p + 4;
+        return buf.readUInt32BE(p);
+      case 27: {
+        this.need(8, 'an 8-byte argument');
+        this.pos = p + 8;
+        const hi = buf.readUInt32BE(p);
+        // 2^53-1 has 0x1fffff in its high word: anything above needs a bigint.
+        if (hi <= 0x1fffff) return hi * TWO_32 + buf.readUInt32BE(p + 4);
+        return buf.readBigUInt64BE(p);
+      }
+      default:
+        throw this.badInfo(info, start);
+    }
+  }
+
+  /** A definite length, checked against the bytes left before anyone allocates for it. */
+  private length(info: number, start: number, what: string, bytesPerUnit = 1): number {
+    let n: number;
+    if (info === 27) {
+      // Exactness does not matter past 2^53: any such length is refused below.
+      this.need(8, 'an 8-byte length');
+      n = this.buf.readUInt32BE(this.pos) * TWO_32 + this.buf.readUInt32BE(this.pos + 4);
+      this.pos += 8;
+    } else {
+      n = this.integer(info, start) as number; // below 27 the argument is never a bigint
+    }
+    const left = this.buf.length - this.pos;
+    if (n * bytesPerUnit > left) {
+      throw new WireError(`declared ${what} length ${n} exceeds the ${left} bytes left in the frame (at byte ${start})`);
+    }
+    return n;
+  }
+
+  private bytes(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    const buf = this.buf;
+    const p = this.pos;
+    // Nonces, keys and hashes are short: a loop beats the native copy's call cost.
+    if (n <= 64) for (let i = 0; i < n; i++) out[i] = buf[p + i];
+    else buf.copy(out, 0, p, p + n);
+    this.pos = p + n;
+    return out;
+  }
+
+  private text(n: number): string {
+    const buf = this.buf;
+    const start = this.pos;
+    const end = start + n;
+    this.pos = end;
+    // Keys and short values are ASCII; building them in JS skips TextDecoder's call cost.
+    if (n <= 32) {
+      let s = '';
+      for (let i = start; i < end; i++) {
+        const c = buf[i];
+        if (c >= 0x80) return this.utf8(start, end);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return this.utf8(start, end);
+  }
+
+  private utf8(start: number, end: number): string {
+    try {
+      return utf8.decode(this.buf.subarray(start, end));
+    } catch {
+      throw new WireError(`invalid UTF-8 in the text string at bytes ${start}..${end}`);
+    }
+  }
+
+  private chunkedBytes(start: number): Buffer {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const head = this.chunkHead(2, start, 'byte string');
+      if (head < 0) break;
+      const n = this.length(head, this.pos - 1, 'byte string chunk');
+      chunks.push(this.buf.subarray(this.pos, this.pos + n));
+      this.pos += n;
+      total += n;
+    }
+    return Buffer.concat(chunks, total);
+  }
+
+  private chunkedText(start: number): string {
+    let s = '';
+    for (;;) {
+      const head = this.chunkHead(3, start, 'text string');
+      if (head < 0) return s;
+      // Each chunk must be valid UTF-8 on its own (RFC 8949 §3.2.3).
+      s += this.text(this.length(head, this.pos - 1, 'text string chunk'));
+    }
+  }
+
+  /** Reads the head of the next chunk of an indefinite string; -1 at its break. */
+  private chunkHead(major: number, start: number, what: string): number {
+    if (this.pos >= this.buf.length) throw this.truncated(`the indefinite ${what} opened at byte ${start}`);
+    const initial = this.buf[this.pos++];
+    if (initial === BREAK) return -1;
+    const info = initial & 0x1f;
+    if (initial >> 5 !== major || info === 31) {
+      throw new WireError(
+        `a chunk of the indefinite ${what} at byte ${start} must be a definite ${what} (found 0x${initial.toString(16)} at byte ${this.pos - 1})`,
+      );
+    }
+    return info;
+  }
+
+  private array(info: number, start: number, depth: number): CborValue[] {
+    this.deeper(depth, start);
+    if (info === 31) {
+      const out: CborValue[] = [];
+      while (!this.atBreak(start, 'array')) out.push(this.item(depth + 1));
+      return out;
+    }
+    const n = this.length(info, start, 'array');
+    const out = new Array<CborValue>(n);
+    for (let i = 0; i < n; i++) out[i] = this.item(depth + 1);
+    return out;
+  }
+
+  private map(info: number, start: number, depth: number): CborMap {
+    this.deeper(depth, start);
+    const out = Object.create(null) as CborMap;
+    // While no value is undefined, a present key reads as defined: that check
+    // is much cheaper than `in` on a null-prototype (dictionary) object.
+    let holdsUndefined = false;
+    const definite = info !== 31;
+    const n = definite ? this.length(info, start, 'map', 2) : -1;
+    for (let i = 0; definite ? i < n : !this.atBreak(start, 'map'); i++) {
+      const keyAt = this.pos;
+      const key = this.item(depth + 1);
+      const value = this.item(depth + 1);
+      if (typeof key !== 'string') continue;
+      if (out[key] !== undefined || (holdsUndefined && key in out)) {
+        throw new WireError(`duplicate map key "${key}" at byte ${keyAt}`);
+      }
+      if (value === undefined) holdsUndefined = true;
+      out[key] = value;
+    }
+    return out;
+  }
+
+  private tagged(info: number, start: number, depth: number): CborTagged {
+    this.deeper(depth, start);
+    const tag = this.integer(info, start);
+    return new CborTagged(tag, this.item(depth + 1));
+  }
+
+  private simple(info: number, start: number): CborValue {
+    const buf = this.buf;
+    const p = this.pos;
+    switch (info) {
+      case 20:
+        return false;
+      case 21:
+        return true;
+      case 22:
+        return null;
+      case 23:
+        return undefined;
+      case 24: {
+        this.need(1, 'a simple value');
+        const v = buf[this.pos++];
+        if (v < 32) throw new WireError(`simple value ${v} must be encoded in one byte (at byte ${start})`);
+        throw new WireError(`unassigned simple value ${v} at byte ${start}`);
+      }
+      case 25:
+        this.need(2, 'a half-precision float');
+        this.pos = p + 2;
+        return new CborFloat(half(buf.readUInt16BE(p)));
+      case 26:
+        this.need(4, 'a single-precision float');
+        this.pos = p + 4;
+        return new CborFloat(buf.readFloatBE(p));
+      case 27:
+        this.need(8, 'a double-precision float');
+        this.pos = p + 8;
+        return new CborFloat(buf.readDoubleBE(p));
+      case 31:
+        throw new WireError(`break (0xff) outside an indefinite-length item at byte ${start}`);
+      default:
+        if (info < 20) throw new WireError(`unassigned simple value ${info} at byte ${start}`);
+        throw this.badInfo(info, start);
+    }
+  }
+
+  /** True (and consumes it) when the next byte ends the indefinite item opened at `start`. */
+  private atBreak(start: number, what: string): boolean {
+    if (this.pos >= this.buf.length) throw this.truncated(`the indefinite ${what} opened at byte ${start}`);
+    if (this.buf[this.pos] !== BREAK) return false;
+    this.pos++;
+    return true;
+  }
+
+  private deeper(depth: number, start: number): void {
+    if (depth > this.maxDepth) throw new WireError(`nesting deeper than ${this.maxDepth} (at byte ${start})`);
+  }
+
+  private need(n: number, what: string): void {
+    if (this.pos + n > this.buf.length) throw this.truncated(what);
+  }
+
+  private truncated(what: string): WireError {
+    return new WireError(`truncated CBOR: the ${this.buf.length}-byte payload ends before ${what} (at byte ${this.pos})`);
+  }
+
+  private badInfo(info: number, start: number): WireError {
+    const head = `0x${this.buf[start].toString(16)} at byte ${start}`;
+    if (info === 31) return new WireError(`indefinite length is not allowed for major type ${this.buf[start] >> 5} (head ${head})`);
+    return new WireError(`reserved additional information ${info} in the head ${head}`);
+  }
+}
+
+function half(bits: number): number {
+  const exp = (bits >> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  let v: number;
+  if (exp === 0) v = mant * 2 ** -24;
+  else if (exp !== 31) v = (mant + 1024) * 2 ** (exp - 25);
+  else v = mant === 0 ? Infinity : NaN;
+  return bits & 0x8000 ? -v : v;
+}
+
+// ---------------------------------------------------------------- encoding
+
+/** Scratch size kept between calls; a bigger one (a full `blocks` answer) is let go after use. */
+const SCRATCH_INITIAL = 4096;
+const SCRATCH_KEEP_MAX = 256 * 1024;
+/** Only a cycle gets this deep; the guard turns it into a clear error instead of a stack overflow. */
+const ENCODE_MAX_DEPTH = 256;
+
+class Writer {
+  buf = Buffer.allocUnsafe(SCRATCH_INITIAL);
+  pos = 0;
+  busy = false;
+
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  reset(): void {
+    this.pos = 0;
+    if (this.buf.length > SCRATCH_KEEP_MAX) this.buf = Buffer.allocUnsafe(SCRATCH_INITIAL);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  /** A head with the argument `n` (a non-negative integer below 2^64) in its shortest form. */
+  head(major: number, n: number): void {
+    this.ensure(9);
+    const b = this.buf;
+    let p = this.pos;
+    const m = major << 5;
+    if (n < 24) {
+      b[p++] = m | n;
+    } else if (n < 0x100) {
+      b[p++] = m | 24;
+      b[p++] = n;
+    } else if (n < 0x10000) {
+      b[p++] = m | 25;
+      b[p++] = n >>> 8;
+      b[p++] = n & 0xff;
+    } else if (n < TWO_32) {
+      b[p++] = m | 26;
+      b.writeUInt32BE(n, p);
+      p += 4;
+    } else {
+      const hi = Math.floor(n / TWO_32);
+      b[p++] = m | 27;
+      b.writeUInt32BE(hi, p);
+      b.writeUInt32BE(n - hi * TWO_32, p + 4);
+      p += 8;
+    }
+    this.pos = p;
+  }
+
+  private bigHead(major: number, n: bigint): void {
+    if (n <= BigInt(Number.MAX_SAFE_INTEGER)) return this.head(major, Number(n));
+    this.ensure(9);
+    this.buf[this.pos++] = (major << 5) | 27;
+    this.buf.writeBigUInt64BE(n, this.pos);
+    this.pos += 8;
+  }
+
+  value(v: unknown, depth: number): void {
+    switch (typeof v) {
+      case 'number':
+        return this.number(v);
+      case 'string':
+        return this.text(v);
+      case 'boolean':
+        return this.byte(v ? 0xf5 : 0xf4);
+      case 'undefined':
+        return this.byte(0xf7);
+      case 'bigint':
+        if (v >= 0n) {
+          if (v >= 1n << 64n) throw new RangeError(`integer ${v} does not fit in 64 bits`);
+          return this.bigHead(0, v);
+        }
+        if (v < -(1n << 64n)) throw new RangeError(`integer ${v} does not fit in 64 bits`);
+        return this.bigHead(1, -1n - v);
+      case 'object':
+        return this.object(v, depth);
+      default:
+        throw new TypeError(`cannot encode a ${typeof v} as CBOR`);
+    }
+  }
+
+  private number(v: number): void {
+    if (!Number.isInteger(v)) return this.float(v);
+    if (v >= 0) {
+      if (v >= TWO_64) throw new RangeError(`integer ${v} does not fit in 64 bits`);
+      return this.head(0, v);
+    }
+    const n = -1 - v;
+    if (n >= TWO_64) throw new RangeError(`integer ${v} does not fit in 64 bits`);
+    this.head(1, n);
+  }
+
+  private float(v: number): void {
+    this.ensure(9);
+    this.buf[this.pos] = 0xfb;
+    this.buf.writeDoubleBE(v, this.pos + 1);
+    this.pos += 9;
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  private text(s: string): void {
+    const n = s.length;
+    // Short ASCII text (every key, most values) is written in JS; the native
+    // UTF-8 path costs more in call overhead than the copy itself.
+    if (n < 256) {
+      const headSize = n < 24 ? 1 : 2;
+      // Room for head() too: if it grew the scratch, the bytes written past pos would be lost.
+      this.ensure(9 + n);
+      const b = this.buf;
+      let p = this.pos + headSize;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p++] = c;
+      }
+      if (i === n) {
+        this.head(3, n);
+        this.pos += n;
+        return;
+      }
+    }
+    const len = Buffer.byteLength(s, 'utf8');
+    this.head(3, len);
+    this.ensure(len);
+    this.buf.write(s, this.pos, len, 'utf8');
+    this.pos += len;
+  }
+
+  private bytes(v: Uint8Array): void {
+    this.head(2, v.length);
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+
+  private object(v: object | null, depth: number): void {
+    if (v === null) return this.byte(0xf6);
+    if (depth > ENCODE_MAX_DEPTH) throw new RangeError(`nesting deeper than ${ENCODE_MAX_DEPTH} (a cyclic value?)`);
+    if (Array.isArray(v)) {
+      this.head(4, v.length);
+      for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1);
+      return;
+    }
+    if (v instanceof Uint8Array) return this.bytes(v);
+    if (v instanceof CborFloat) return this.float(v.value);
+    if (v instanceof CborTagged) {
+      const tag = v.tag;
+      const ok = typeof tag === 'bigint' ? tag >= 0n && tag < 1n << 64n : Number.isInteger(tag) && tag >= 0 && tag < TWO_64;
+      if (!ok) throw new RangeError(`tag ${tag} is not an unsigned 64-bit integer`);
+      if (typeof tag === 'bigint') this.bigHead(6, tag);
+      else this.head(6, tag);
+      return this.value(v.value, depth + 1);
+    }
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new TypeError(`cannot encode an instance of ${v.constructor?.name ?? 'a class'} as CBOR`);
+    }
+    const record = v as Record<string, unknown>;
+    const keys = Object.keys(record);
+    let count = 0;
+    for (let i = 0; i < keys.length; i++) if (record[keys[i]] !== undefined) count++;
+    this.head(5, count);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const item = record[key];
+      if (item === undefined) continue;
+      this.text(key);
+      this.value(item, depth + 1);
+    }
+  }
+}
+
+const shared = new Writer();
+
+/**
+ * Deterministic encoding with shortest-form heads. Integers are always major
+ * type 0/1 (never floats), objects become maps in insertion order without
+ * their `undefined` properties, non-integer numbers and CborFloat float64.
+ * Throws RangeError for an integer outside 64 bits, TypeError for a value
+ * CBOR cannot carry here (a function, a Map, a class instance).
+ */
+export function encodeCbor(value: CborValue | object): Buffer {
+  // A getter that encodes while we encode must not scribble on the shared scratch.
+  const w = shared.busy ? new Writer() : shared;
+  w.busy = true;
+  try {
+    w.value(value, 1);
+    return w.finish();
+  } finally {
+    w.reset();
+    w.busy = false;
+  }
+}
