@@ -260,7 +260,7 @@ export class TxPool {
       const by = this.spent.get(outpointKey(input));
       if (by === key) return { kind: 'known', txid }; // final, its txid forgotten but its spends still remembered
       if (by !== undefined) {
-        return { kind: 'invalid', reason: `input ${shortHex(hex(input.txid))}…:${input.index} already spent by final tx ${by}` };
+        return { kind: 'invalid', reason: `input already spent: ${shortHex(hex(input.txid))}…:${input.index} by final tx ${by}` };
       }
     }
     if (!verifyTx(tx)) return { kind: 'invalid', reason: `bad signature: sig is not ${hex(tx.from)}'s signature over txid ${key}` };
@@ -394,7 +394,7 @@ export class TxPool {
     if (entry !== undefined) {
       const conflict = this.spentByOther(key, entry.tx.inputs);
       if (conflict !== undefined) {
-        return { kind: 'invalid', reason: `input ${conflict.input} already spent by final tx ${conflict.by}: conflicting quorums mean masternodes equivocated` };
+        return { kind: 'invalid', reason: `input already spent: ${conflict.input} by final tx ${conflict.by} (two quorums for conflicting txs: masternodes voted for both)` };
       }
     }
     this.finalize(key, txid, entry);

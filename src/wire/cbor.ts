@@ -39,6 +39,7 @@ export const DEFAULT_MAX_DEPTH = 16;
 
 const TWO_32 = 0x1_0000_0000;
 const TWO_64 = 2 ** 64;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const BREAK = 0xff;
 
 // ignoreBOM keeps a leading U+FEFF as data instead of silently eating it.
@@ -147,7 +148,8 @@ class Reader {
     }
     const left = this.buf.length - this.pos;
     if (n * bytesPerUnit > left) {
-      throw new WireError(`declared ${what} length ${n} exceeds the ${left} bytes left in the frame (at byte ${start})`);
+      const least = bytesPerUnit > 1 ? ` (at least ${n * bytesPerUnit} bytes)` : '';
+      throw new WireError(`declared ${what} length ${n}${least} exceeds the ${left} bytes left in the frame (at byte ${start})`);
     }
     return n;
   }
@@ -404,7 +406,7 @@ class Writer {
   }
 
   private bigHead(major: number, n: bigint): void {
-    if (n <= BigInt(Number.MAX_SAFE_INTEGER)) return this.head(major, Number(n));
+    if (n <= MAX_SAFE_BIG) return this.head(major, Number(n));
     this.ensure(9);
     this.buf[this.pos++] = (major << 5) | 27;
     this.buf.writeBigUInt64BE(n, this.pos);

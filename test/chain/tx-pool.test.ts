@@ -8,6 +8,7 @@ import {
   MAX_TX_BYTES,
   TxPool,
   txBytes,
+  type FinalizedVerdict,
   type TxVerdict,
   type VoteVerdict,
 } from '../../src/chain/tx-pool';
@@ -39,9 +40,9 @@ function accepted(v: TxVerdict): { txid: Buffer; conflict: boolean; evicted: Buf
   return v;
 }
 
-function invalid(v: { kind: string; reason?: string } & ({ kind: 'invalid'; reason: string } | { kind: string }), ...words: string[]): void {
+function invalid(v: TxVerdict | VoteVerdict | FinalizedVerdict, ...words: string[]): void {
   assert.equal(v.kind, 'invalid');
-  const reason = 'reason' in v ? String(v.reason) : '';
+  const reason = v.kind === 'invalid' ? v.reason : '';
   for (const w of words) assert.ok(reason.includes(w), `"${reason}" should mention "${w}"`);
 }
 
@@ -186,7 +187,7 @@ test('double spend through honest votes: the locked tx finalizes, the conflict n
   assert.equal(results.filter((r) => r !== undefined).length, 1);
   assert.ok(pool.isFinal(a.txid));
   assert.equal(pool.isFinal(b.txid), false);
-  invalid(pool.addTx(makeTx([shared], { amount: 3n }), NOW), 'input already spent');
+  invalid(pool.addTx(makeTx([shared], { amount: 3n }), NOW), 'input already spent', a.txid.toString('hex'));
 });
 
 test('addFinalized: every bad proof is invalid and changes nothing; a good one is accepted once', () => {
@@ -305,7 +306,8 @@ test('bounds: maxTxs 100 under 1000 txs keeps the newest, releasing the locks of
 test('bounds: maxBytes evicts oldest until the newcomer fits', () => {
   const big = (n: number): Tx => makeTx(Array.from({ length: 64 }, (_, i) => outpoint(n, i)), { outputs: 64 });
   assert.equal(txBytes(big(0)), MAX_TX_BYTES);
-  const maxBytes = 3 * MAX_TX_BYTES + 100;
+  // Room for three of the largest txs and one small one (184 bytes) beside them.
+  const maxBytes = 3 * MAX_TX_BYTES + 200;
   const pool = new TxPool(M3, { maxBytes });
   for (let n = 0; n < 20; n++) {
     accepted(pool.addTx(big(n), NOW + n));
@@ -313,11 +315,12 @@ test('bounds: maxBytes evicts oldest until the newcomer fits', () => {
   }
   assert.equal(pool.stats().txs, 3);
   assert.equal(pool.stats().locked, 3 * 64);
-  // Small txs fill the space left next to the big ones.
   const small = makeTx([outpoint(1000)]);
-  const v = accepted(pool.addTx(small, NOW + 100));
-  assert.equal(v.evicted.length, txBytes(small) <= 100 ? 0 : 1);
-  assert.ok(pool.stats().bytes <= maxBytes);
+  assert.equal(txBytes(small), 184);
+  assert.deepEqual(accepted(pool.addTx(small, NOW + 100)).evicted, [], 'a small tx fills the space left');
+  const v = accepted(pool.addTx(makeTx([outpoint(1001)]), NOW + 101));
+  assert.deepEqual(v.evicted, [txId(big(17))], 'a second one needs the oldest big one gone');
+  assert.equal(pool.stats().bytes, 2 * MAX_TX_BYTES + 2 * 184);
 });
 
 test('bounds: votes waiting for unknown txs, oldest txid dropped first', () => {
@@ -387,7 +390,8 @@ test('evict: by age releases locks and old pending votes; then enforces bounds',
   assert.equal(pool.stats().votes, 0);
   assert.equal(pool.stats().txs, 1);
   assert.deepEqual(pool.evict(NOW + 200_000, 60_000), [young]);
-  assert.deepEqual(pool.stats(), { ...pool.stats(), txs: 0, bytes: 0, locked: 0, votes: 0 });
+  const s = pool.stats();
+  assert.deepEqual([s.txs, s.bytes, s.locked, s.votes], [0, 0, 0, 0]);
 });
 
 test('unclaimedFinal / claimed', () => {

@@ -255,9 +255,9 @@ test('a byte or text string declaring 0xffffffff bytes is refused before allocat
 });
 
 test('a map declaring 2^31 entries is refused before allocation', () => {
-  rejects(hex('ba80000000616101'), /declared map length 2147483648 exceeds the 3 bytes left/);
+  rejects(hex('ba80000000616101'), /declared map length 2147483648 \(at least 4294967296 bytes\) exceeds the 3 bytes left/);
   // Each entry needs two bytes, so one entry more than half the rest is already too many.
-  rejects(hex('a2616101'), /declared map length 2 exceeds the 3 bytes left/);
+  rejects(hex('a2616101'), /declared map length 2 \(at least 4 bytes\) exceeds the 3 bytes left/);
 });
 
 test('nesting of 16 levels is accepted and 17 refused', () => {
@@ -299,6 +299,8 @@ test('unassigned or ill-formed simple values are refused', () => {
 test('a duplicate map key is refused', () => {
   rejects(hex('a2616101616102'), /duplicate map key "a"/);
   rejects(hex('bf616101616102ff'), /duplicate map key "a"/);
+  rejects(hex('a26161f7616101'), /duplicate map key "a"/);
+  rejects(hex('a36162f76161f76161f7'), /duplicate map key "a"/);
 });
 
 test('map entries with non-text keys are skipped', () => {
