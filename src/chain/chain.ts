@@ -241,11 +241,8 @@ export class Chain {
     }
     if (verdict.kind !== 'counted') return;
     this.relay.relay(`v:${hex(voteId(vote))}`, { type: 'vote', vote }, peer?.key);
-    if (verdict.finalizedNow) {
-      // We saw the quorum first (as far as we know): send the proof (§5).
-      const final = this.pool.addFinalized(vote.txid, verdict.finalizedNow, this.deps.scheduler.now());
-      if (final.kind === 'accepted') this.onFinal(vote.txid, verdict.finalizedNow, final.spent, undefined);
-    }
+    // We saw the quorum first (as far as we know): send the proof (§5).
+    if (verdict.finalizedNow) this.onFinal(vote.txid, verdict.finalizedNow, verdict.spent ?? [], undefined);
   }
 
   private onFinal(txid: Buffer, votes: Vote[], spent: TxInput[], from: PeerConnection | undefined): void {

@@ -85,8 +85,12 @@ export type TxVerdict =
   | { kind: 'invalid'; reason: string };
 
 export type VoteVerdict =
-  /** `finalizedNow`: the accept votes that reached quorum, exactly when quorum is first reached (the proof to send as `finalized`). */
-  | { kind: 'counted'; finalizedNow: Vote[] | undefined }
+  /**
+   * `finalizedNow`: the accept votes that reached quorum, exactly when quorum
+   * is first reached (the proof to send as `finalized`); the tx is then final
+   * here and `spent` lists its inputs (empty when the tx itself is unknown).
+   */
+  | { kind: 'counted'; finalizedNow: Vote[] | undefined; spent?: TxInput[] }
   | { kind: 'known' }
   | { kind: 'invalid'; reason: string };
 
@@ -349,7 +353,7 @@ export class TxPool {
     }
     const proof = [...set.votes.values()].filter((v) => v.accept);
     this.finalize(key, vote.txid, entry);
-    return { kind: 'counted', finalizedNow: proof };
+    return { kind: 'counted', finalizedNow: proof, spent: entry?.tx.inputs ?? [] };
   }
 
   /**
