@@ -93,7 +93,7 @@ export class Chain {
     this.tipState = this.tipFromStore();
     this.producer = new BlockProducer(deps.keys, genesis, scheduler, {
       tip: () => this.tipState,
-      behind: () => this.sync.behind(),
+      behind: () => this.sync.behind() || this.isolated(),
       finalTxidsForBlock: (max) => this.pool.unclaimedFinal(max),
       produced: (block) => this.onOwnBlock(block),
     });
@@ -119,6 +119,10 @@ export class Chain {
   /** What we advertise in hello/ping/pong: the last stored block (§3). */
   position(): { height: number; tip: Buffer } {
     return { height: this.tipState.height, tip: this.tipState.hash };
+  }
+
+  get seenIds(): number {
+    return this.relay.seenSize;
   }
 
   get isMasternode(): boolean {
@@ -325,6 +329,16 @@ export class Chain {
       if (evicted.length > 0) this.log.info(`evicted ${evicted.length} unfinalized txs from the pool`);
       this.scheduleEviction();
     });
+  }
+
+  /**
+   * No established peer in a network of several masternodes: our tip may be
+   * stale (we just started, or were cut off), and a block produced on it now
+   * would fork us off the chain the others kept extending, for good (the
+   * first valid block at a height wins). Wait until a peer tells its height.
+   */
+  private isolated(): boolean {
+    return this.deps.registry.size === 0 && this.deps.genesis.schedule.length > 1;
   }
 
   private genesisTip(): Tip {

@@ -49,8 +49,9 @@ export class BlockProducer {
     const tip = this.chain.tip();
     if (!tip.hash.equals(plannedOn)) return this.plan();
     if (this.chain.behind()) {
-      // Wait for sync; the next tip change plans again. Re-check later in case no block comes.
-      this.wake = this.scheduler.after(this.genesis.interval, () => this.produce(plannedOn));
+      // Wait for sync; the next tip change plans again. Re-check later in case no block comes,
+      // at our next own slot: by then this one has passed, and a block now would name the wrong producer.
+      this.wake = this.scheduler.after(this.genesis.interval, () => this.plan());
       return;
     }
     const block = signBlock(this.keys, {

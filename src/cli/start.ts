@@ -9,7 +9,9 @@ import { createLogger, Level } from '../node/log';
 import { Node } from '../node/node';
 import { parseEndpoint } from '../net/ip';
 import { decodeMessage } from '../wire/messages';
-import { CliError, Command, parseFlags, required } from './args';
+import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
+import { applyBudget, BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget } from '../node/budget';
+import { CliError, Command, parseFlags, positiveInt, required } from './args';
 import type { NodeCommand } from './devnet';
 
 /** How often a parent process (the devnet runner, tests) gets a status snapshot over IPC. */
@@ -17,11 +19,15 @@ export const STATUS_EVERY_MS = 1000;
 
 export const start: Command = {
   name: 'start',
-  usage: `Usage: timenode start --data DIR --genesis FILE --listen IP:PORT [--peer IP:PORT]... [--profile devnet] [--log-level debug|info|warn|error]
+  usage: `Usage: timenode start --data DIR --genesis FILE --listen IP:PORT [--peer IP:PORT]... [--profile devnet]
+                      [--max-memory MB] [--log-level debug|info|warn|error]
 
 Runs one node. DIR holds node.key (created if absent), blocks.dat,
 peers.json and bans.json. --profile devnet uses the devnet timings of
-PROTOCOL.md §6 (ping every 1 s, pong deadline 2 s).
+PROTOCOL.md §6 (ping every 1 s, pong deadline 2 s). --max-memory (default
+${DEFAULT_MAX_MEMORY_MB} MB, on top of the Node runtime's own ~50 MB) is split across send
+queues, inbound frames, the tx pool, the seen cache, sync answers and the
+address book; the split is logged at start.
 `,
   async run(argv) {
     const flags = parseFlags(start, argv, {
@@ -31,6 +37,7 @@ PROTOCOL.md §6 (ping every 1 s, pong deadline 2 s).
       peer: { type: 'string', multiple: true },
       profile: { type: 'string' },
       'log-level': { type: 'string' },
+      'max-memory': { type: 'string' },
     });
     if (!flags) return 0;
     const dataDir = required(flags.data, '--data');
@@ -60,7 +67,17 @@ PROTOCOL.md §6 (ping every 1 s, pong deadline 2 s).
     const log = createLogger('node', level);
     if (created) log.info(`created a new node key in ${dataDir}`, { public: keys.publicKey.toString('hex') });
 
-    const node = new Node({ keys, genesis, dataDir, listen, peers, config: configFor(profile), log });
+    const maxMemoryMb = positiveInt(flags['max-memory'], '--max-memory', DEFAULT_MAX_MEMORY_MB);
+    const base = configFor(profile);
+    let budget: BudgetSplit;
+    try {
+      budget = splitBudget(maxMemoryMb, base.limits.maxPeers);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    const sized = applyBudget(budget, base.limits, DEFAULT_CHAIN_LIMITS);
+    log.info(describeSplit(budget, base.limits.maxPeers));
+    const node = new Node({ keys, genesis, dataDir, listen, peers, config: { ...base, limits: sized.limits }, chainLimits: sized.chain, log });
     try {
       await node.start();
     } catch (err) {

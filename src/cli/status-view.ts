@@ -31,6 +31,10 @@ export function renderStatus(nodes: ViewedNode[], now: number, header: string): 
       const up = Math.round((now - p.establishedAt) / 1000);
       lines.push(`    ${p.direction === 'outbound' ? '->' : '<-'} ${p.ip.padEnd(15)} ${p.direction.padEnd(8)} ${p.state.padEnd(11)} rtt ${rtt}  height ${String(p.height).padStart(5)}  up ${up}s  missed ${p.missedPongs}`);
     }
+    const m = s.memory;
+    lines.push(
+      `    memory: heap ${(m.heapUsedBytes / 1048576).toFixed(1)} MB  send queues ${m.sendQueueBytes} B  inbound ${m.inboundFrameBytes} B  seen ${m.seenIds}  pool ${m.poolTxs} txs  addresses ${m.addresses}  dropped relay ${s.dropped.relay} rate ${s.dropped.rateLimited}`,
+    );
     lines.push(`    in:  ${formatCounts(s.messagesIn)}`);
     lines.push(`    out: ${formatCounts(s.messagesOut)}`);
     if (Object.keys(s.unknown).length > 0) lines.push(`    unknown: ${formatCounts(s.unknown)}`);

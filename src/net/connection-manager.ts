@@ -9,7 +9,7 @@ import type { RejectCode } from '../wire/errors';
 import { encodeMessage } from '../wire/messages';
 import { Backoff } from './backoff';
 import { lengthPrefixFraming } from './framing';
-import { compareIps, formatEndpoint, normaliseIp } from './ip';
+import { compareIps, formatEndpoint, normaliseIp, subnetKey } from './ip';
 import { CloseInfo, Direction, PeerConnection, PeerContext } from './peer-connection';
 import type { PeerRegistry } from './peer-registry';
 import type { Task } from './scheduler';
@@ -89,7 +89,7 @@ export class ConnectionManager {
    */
   learned(ip: string, port: number): void {
     if (this.stopped || this.isSelf(ip) || this.ctx.registry.get(ip) || this.targets.has(ip)) return;
-    if (this.outboundCount() >= this.ctx.config.limits.targetOutbound) return;
+    if (this.outboundCount() >= Math.min(this.ctx.config.limits.targetOutbound, this.ctx.config.limits.maxOutbound)) return;
     const target = this.target(ip, port, false);
     const own = this.ownIp;
     if (!own || compareIps(ip, own) > 0) {
@@ -178,8 +178,21 @@ export class ConnectionManager {
 
   private capRefusal(ip: string): { code: RejectCode; reason: string } | undefined {
     if (this.ctx.registry.get(ip)) return undefined; // a reconnect replaces, it does not add
-    const max = this.ctx.config.limits.maxPeers;
-    return this.open.size >= max ? { code: 'full', reason: `peer limit of ${max} reached` } : undefined;
+    const limits = this.ctx.config.limits;
+    if (this.open.size >= limits.maxPeers) return { code: 'full', reason: `peer limit of ${limits.maxPeers} reached` };
+    let inbound = 0;
+    let sameSubnet = 0;
+    const subnet = subnetKey(ip);
+    for (const c of this.open) {
+      if (c.direction !== 'inbound') continue;
+      inbound++;
+      if (subnet !== undefined && subnetKey(c.key) === subnet) sameSubnet++;
+    }
+    if (inbound >= limits.maxInbound) return { code: 'full', reason: `inbound limit of ${limits.maxInbound} reached` };
+    if (sameSubnet >= limits.maxInboundPerSubnet) {
+      return { code: 'full', reason: `${limits.maxInboundPerSubnet} inbound connections from ${subnet} already` };
+    }
+    return undefined;
   }
 
   private startConnection(socket: Socket, direction: Direction): void {

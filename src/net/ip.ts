@@ -81,3 +81,22 @@ export function parseEndpoint(text: string): { ip: string; port: number } {
   }
   return { ip, port };
 }
+
+/**
+ * The group one host could fill the inbound slots from: its /24 (IPv4) or
+ * /48 (IPv6). Loopback, private and link-local addresses have none, so
+ * tests and devnets on 127.0.0.x and LANs are never capped this way.
+ */
+export function subnetKey(ip: string): string | undefined {
+  const b = ipBytes(ip);
+  if (b.length === 4) {
+    const [a = 0, c = 0] = b;
+    const private4 = a === 10 || a === 127 || (a === 172 && c >= 16 && c <= 31) || (a === 192 && c === 168) || (a === 169 && c === 254) || (a === 100 && c >= 64 && c <= 127);
+    return private4 ? undefined : `${b[0]}.${b[1]}.${b[2]}.0/24`;
+  }
+  const first = b.readUInt16BE(0);
+  const isLoopback = b.subarray(0, 15).every((x) => x === 0) && b[15] === 1;
+  const isLocal = (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80;
+  if (isLoopback || isLocal) return undefined;
+  return `${b.subarray(0, 6).toString('hex')}::/48`;
+}

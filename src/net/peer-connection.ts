@@ -15,6 +15,8 @@ import { ChainPosition, checkHello, LocalIdentity, makeHello } from './handshake
 import { PingTracker } from './ping-tracker';
 import type { Scheduler, Task } from './scheduler';
 import { Lane, SendQueue } from './send-queue';
+import type { InboundBudget } from './inbound-budget';
+import { CATEGORY_OF, RateLimiter } from './rate-limit';
 import { TrafficCounters, UnknownTypeLog } from './traffic';
 
 export type Direction = 'inbound' | 'outbound';
@@ -43,6 +45,7 @@ export interface PeerContext {
   scheduler: Scheduler;
   log: Logger;
   unknownTypes: UnknownTypeLog;
+  inboundBudget: InboundBudget;
   chain(): ChainPosition;
   handlers: DomainHandlers;
   /** Called when hello and auth are both good; the manager may close the connection (duplicate, full, banned). */
@@ -51,7 +54,7 @@ export interface PeerContext {
   /** The peer told us its height (hello, ping, pong); sync decides whether to ask for blocks. */
   heightSeen(peer: PeerConnection): void;
   /** A protocol offence (PROTOCOL.md §5 Misbehaviour); the connection closes itself. */
-  offence(peer: PeerConnection, kind: 'protocol', detail: string): void;
+  offence(peer: PeerConnection, kind: 'protocol' | 'rateLimit', detail: string): void;
 }
 
 export interface Transport {
@@ -85,6 +88,15 @@ export class PeerConnection {
   private readonly log: Logger;
   private readonly table: HandlerTable;
   private handshakeDeadline: Task | undefined;
+  private slowCheck: Task | undefined;
+  private readonly limiter: RateLimiter;
+  /** Payloads cut from the stream but not yet handled: at most one chunk's worth, while the socket is paused. */
+  private backlog: Buffer[] = [];
+  private backlogAt = 0;
+  private draining = false;
+  /** What this connection has charged to the shared inbound budget. */
+  private chargedInbound = 0;
+  private readonly resumeReading = (): void => this.resume();
   private authenticated = false;
   private closeInfo: CloseInfo | undefined;
 
@@ -99,11 +111,12 @@ export class PeerConnection {
     this.openedAt = ctx.scheduler.now();
     this.log = ctx.log.child(`${this.key} ${this.direction === 'inbound' ? '<-' : '->'}`);
     const limits = ctx.config.limits;
-    this.queue = new SendQueue(transport.stream, {
-      dataBytes: limits.sendQueueBytes,
-      dataMessages: limits.sendQueueMessages,
-      controlMessages: 256,
-    });
+    this.queue = new SendQueue(
+      transport.stream,
+      { dataBytes: limits.sendQueueBytes, dataMessages: limits.sendQueueMessages, controlMessages: 256 },
+      ctx.scheduler.now,
+    );
+    this.limiter = new RateLimiter(limits.rateLimits);
     this.ping = new PingTracker(ctx.config.timings, ctx.scheduler, {
       sendPing: (nonce, time) => this.send({ type: 'ping', nonce, time, height: ctx.chain().height }),
       dead: (missed) => this.close('timeout', `no pong to ${missed} pings in a row`),
@@ -146,7 +159,35 @@ export class PeerConnection {
     if (this.state === 'closed') return false;
     this.traffic.countOut(type);
     const lane: Lane = CONTROL_TYPES.has(type) ? 'control' : 'data';
-    return this.queue.push(this.transport.framing.encode(payload), lane);
+    const kept = this.queue.push(this.transport.framing.encode(payload), lane);
+    if (this.queue.fullSince !== undefined && !this.slowCheck) this.watchSlow();
+    return kept;
+  }
+
+  get rateDropped(): ReadonlyMap<string, number> {
+    return this.limiter.dropped;
+  }
+
+  get inboundBuffered(): number {
+    return this.chargedInbound;
+  }
+
+  /** §5: a peer whose send queue stays full past the deadline is closed with `slow`. */
+  private watchSlow(): void {
+    const deadline = this.ctx.config.timings.slowPeerDeadlineMs;
+    const since = this.queue.fullSince;
+    if (since === undefined || this.state === 'closed') return;
+    const due = since + deadline - this.ctx.scheduler.now();
+    this.slowCheck = this.ctx.scheduler.after(Math.max(0, due), () => {
+      this.slowCheck = undefined;
+      const stillSince = this.queue.fullSince;
+      if (stillSince === undefined) return;
+      if (this.ctx.scheduler.now() - stillSince >= deadline) {
+        this.close('slow', `send queue full for ${deadline} ms (${this.queue.stats.droppedData} relays dropped)`);
+      } else {
+        this.watchSlow();
+      }
+    });
   }
 
   /** Sends `reject` (when a code is given) and closes. Safe to call twice. */
@@ -170,7 +211,12 @@ export class PeerConnection {
     this.state = 'closed';
     this.closeInfo = info;
     this.ctx.scheduler.cancel(this.handshakeDeadline);
+    this.ctx.scheduler.cancel(this.slowCheck);
     this.ping.stop();
+    this.backlog = [];
+    this.ctx.inboundBudget.forget(this.resumeReading);
+    this.ctx.inboundBudget.adjust(-this.chargedInbound);
+    this.chargedInbound = 0;
     if (info.byPeer) this.transport.stream.destroy();
     this.ctx.closed(this, info);
   }
@@ -184,11 +230,57 @@ export class PeerConnection {
       this.protocolError(err);
       return;
     }
-    for (const payload of payloads) {
-      // A handler may have closed us (ban, duplicate): the rest of the chunk is not ours to handle.
-      if (!this.isOpen) return;
+    this.chargeInbound();
+    this.backlog = this.backlog.length === 0 ? payloads : this.backlog.concat(payloads);
+    this.drain();
+  }
+
+  /**
+   * Handles up to maxMessagesPerTurn payloads, then yields to other peers
+   * with this socket paused: one flooding peer neither starves the others nor
+   * makes us buffer its stream without end.
+   */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    let handled = 0;
+    const max = this.ctx.config.limits.maxMessagesPerTurn;
+    while (this.backlogAt < this.backlog.length && handled < max) {
+      // A handler may have closed us (ban, duplicate): the rest is not ours to handle.
+      if (!this.isOpen) break;
+      const payload = this.backlog[this.backlogAt++] as Buffer;
       this.onPayload(payload);
+      handled++;
     }
+    this.draining = false;
+    if (!this.isOpen) return;
+    if (this.backlogAt < this.backlog.length) {
+      this.transport.stream.pause();
+      setImmediate(() => this.drain());
+      return;
+    }
+    this.backlog = [];
+    this.backlogAt = 0;
+    this.resume();
+  }
+
+  private chargeInbound(): void {
+    const now = this.transport.framing.buffered;
+    const withinBudget = this.ctx.inboundBudget.adjust(now - this.chargedInbound);
+    this.chargedInbound = now;
+    if (!withinBudget && now > 0) {
+      this.transport.stream.pause();
+      this.ctx.inboundBudget.whenFree(this.resumeReading);
+    }
+  }
+
+  private resume(): void {
+    if (!this.isOpen || this.backlogAt < this.backlog.length) return;
+    if (this.chargedInbound > 0 && this.ctx.inboundBudget.usedBytes > this.ctx.inboundBudget.limitBytes) {
+      this.ctx.inboundBudget.whenFree(this.resumeReading);
+      return;
+    }
+    this.transport.stream.resume();
   }
 
   private onPayload(payload: Buffer): void {
@@ -206,6 +298,11 @@ export class PeerConnection {
       return;
     }
     this.traffic.countIn(msg.type);
+    const rate = this.limiter.take(CATEGORY_OF[msg.type], this.ctx.scheduler.now());
+    if (rate !== 'ok') {
+      if (rate === 'charge') this.ctx.offence(this, 'rateLimit', `over the ${CATEGORY_OF[msg.type]} rate limit`);
+      return;
+    }
     if (this.state === 'handshaking' && !CONTROL_HANDSHAKE.has(msg.type)) {
       this.protocolError(new WireError(`"${msg.type}" before the handshake completed`));
       return;

@@ -34,11 +34,14 @@ export class SendQueue {
   private flushScheduled = false;
   private waitingForDrain = false;
   private closed = false;
+  /** When the data lane last became full, or undefined while it has room: a peer full for too long is `slow`. */
+  fullSince: number | undefined;
   readonly stats: SendQueueStats = { queuedBytes: 0, queuedMessages: 0, droppedData: 0, droppedControl: 0, writtenBytes: 0, writes: 0 };
 
   constructor(
     private readonly stream: Writable,
     private readonly limits: SendQueueLimits,
+    private readonly now: () => number = Date.now,
   ) {
     stream.on('drain', () => {
       this.waitingForDrain = false;
@@ -66,6 +69,7 @@ export class SendQueue {
       this.dataBytes += frame.length;
     }
     this.updateStats();
+    if (this.isFull && this.fullSince === undefined) this.fullSince = this.now();
     this.scheduleFlush();
     return kept;
   }
@@ -156,6 +160,7 @@ export class SendQueue {
       }
     }
     this.updateStats();
+    if (!this.isFull) this.fullSince = undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 // Every tunable of the node, in one place, with the defaults of PROTOCOL.md §6
 // (and §2 for dialing). The devnet profile is the right-hand column of §6;
 // tests override single fields instead of sleeping.
+import { DEFAULT_RATE_LIMITS, RateLimits } from '../net/rate-limit';
 
 export interface NodeTimings {
   /** §6 ping interval. */
@@ -26,12 +27,24 @@ export interface NodeTimings {
   mismatchRedialMs: number;
   /** How often an established peer is asked for addresses. */
   getPeersIntervalMs: number;
+  /** A peer whose send queue stays full this long is closed with `slow` (§5). */
+  slowPeerDeadlineMs: number;
 }
 
 export interface NodeLimits {
   maxFrame: number;
   /** Peer cap; over it a connection is refused with `full`. */
   maxPeers: number;
+  /** Of maxPeers, how many may be inbound / outbound. */
+  maxInbound: number;
+  maxOutbound: number;
+  /** Inbound connections per /24 (IPv4) or /48 (IPv6) of a public address; loopback and private ranges are exempt. */
+  maxInboundPerSubnet: number;
+  /** Messages handled from one peer before yielding to the others (its socket is paused meanwhile). */
+  maxMessagesPerTurn: number;
+  /** Bytes all peers together may hold in half-received frames. */
+  inboundBufferBytes: number;
+  rateLimits: RateLimits;
   /** Outbound connections the node tries to keep from learned addresses. */
   targetOutbound: number;
   /** Address book entries kept (and persisted). */
@@ -62,6 +75,7 @@ export const DEFAULT_TIMINGS: NodeTimings = {
   dialRaceWindowMs: 10_000,
   mismatchRedialMs: 3_600_000,
   getPeersIntervalMs: 60_000,
+  slowPeerDeadlineMs: 30_000,
 };
 
 export const DEVNET_TIMINGS: NodeTimings = {
@@ -69,11 +83,18 @@ export const DEVNET_TIMINGS: NodeTimings = {
   pingIntervalMs: 1_000,
   pongDeadlineMs: 2_000,
   getPeersIntervalMs: 2_000,
+  slowPeerDeadlineMs: 3_000,
 };
 
 export const DEFAULT_LIMITS: NodeLimits = {
   maxFrame: 4 * 1024 * 1024,
   maxPeers: 32,
+  maxInbound: 24,
+  maxOutbound: 16,
+  maxInboundPerSubnet: 4,
+  maxMessagesPerTurn: 256,
+  inboundBufferBytes: 24 * 1024 * 1024,
+  rateLimits: DEFAULT_RATE_LIMITS,
   targetOutbound: 8,
   maxAddresses: 1024,
   sendQueueBytes: 1024 * 1024,

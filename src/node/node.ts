@@ -9,6 +9,7 @@ import type { KeyPair } from '../crypto';
 import { AddressBook } from '../net/address-book';
 import { AddressGossip } from '../net/address-gossip';
 import { ConnectionManager } from '../net/connection-manager';
+import { InboundBudget } from '../net/inbound-budget';
 import { parseEndpoint } from '../net/ip';
 import type { DomainHandlers, PeerConnection } from '../net/peer-connection';
 import { PeerRegistry } from '../net/peer-registry';
@@ -44,6 +45,7 @@ export class Node {
   readonly bans: BanList;
   readonly store: BlockStore;
   private readonly gossip: AddressGossip;
+  readonly inboundBudget: InboundBudget;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
   private gossipTimer: ReturnType<Scheduler['after']> | undefined;
@@ -54,6 +56,7 @@ export class Node {
     this.log = log;
     const listen = parseEndpoint(opts.listen);
     this.port = listen.port;
+    this.inboundBudget = new InboundBudget(config.limits.inboundBufferBytes);
     this.store = BlockStore.open(opts.dataDir, genesis.hash);
     const report = this.store.openReport;
     if (report.truncatedBytes > 0) log.warn(`block store: dropped ${report.truncatedBytes} damaged bytes after height ${report.height}: ${report.reason ?? ''}`);
@@ -81,6 +84,7 @@ export class Node {
       scheduler: this.scheduler,
       log,
       unknownTypes: new UnknownTypeLog(),
+      inboundBudget: this.inboundBudget,
       chain: () => this.chain.position(),
       handlers: this.domainHandlers(),
       heightSeen: () => this.chain.heightSeen(),
@@ -148,8 +152,8 @@ export class Node {
     });
   }
 
-  private offence(peer: PeerConnection, kind: 'protocol' | 'invalidObject', detail: string): void {
-    const result = this.bans.offence(peer.key, kind, Date.now());
+  private offence(peer: PeerConnection, kind: 'protocol' | 'invalidObject' | 'rateLimit', detail: string): void {
+    const result = this.bans.offence(peer.key, kind === 'rateLimit' ? 'rateLimitSecond' : kind, Date.now(), detail);
     if (result.banned) {
       this.log.warn(`banning ${peer.key}: score ${result.score} reached the limit; last offence: ${detail}`);
       peer.close('banned', `banned: ${detail}`);

@@ -38,6 +38,18 @@ export interface NodeStatus {
   handled: Record<string, number>;
   unknown: Record<string, number>;
   rssBytes: number;
+  /** Current use of each budgeted structure. */
+  memory: {
+    heapUsedBytes: number;
+    sendQueueBytes: number;
+    inboundFrameBytes: number;
+    seenIds: number;
+    poolTxs: number;
+    poolBytes: number;
+    addresses: number;
+  };
+  /** Messages dropped: relays that found a full send queue, and messages over a rate limit. */
+  dropped: { relay: number; rateLimited: number };
 }
 
 export function statusOf(node: Node, startedAt: number): NodeStatus {
@@ -54,6 +66,16 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
     add(unknown, c.traffic.unknown);
   }
   const chain = node.chain.stats();
+  const pool = node.chain.pool.stats();
+  let sendQueueBytes = 0;
+  let relayDropped = 0;
+  let rateLimited = 0;
+  for (const c of connections) {
+    sendQueueBytes += c.sendStats.queuedBytes;
+    relayDropped += c.sendStats.droppedData;
+    for (const n of c.rateDropped.values()) rateLimited += n;
+  }
+  const mem = process.memoryUsage();
   return {
     node: node.identityKey,
     listen: node.listenPort,
@@ -62,7 +84,7 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
     tip: chain.tip,
     masternode: node.chain.isMasternode,
     finalized: chain.finalized,
-    txPool: node.chain.pool.stats().txs,
+    txPool: pool.txs,
     equivocations: chain.equivocations,
     syncTarget: node.chain.sync.target(),
     peers: node.registry.all().map((p) => ({
@@ -86,7 +108,17 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
     messagesOut: msgOut,
     handled,
     unknown,
-    rssBytes: process.memoryUsage.rss(),
+    rssBytes: mem.rss,
+    memory: {
+      heapUsedBytes: mem.heapUsed,
+      sendQueueBytes,
+      inboundFrameBytes: node.inboundBudget.usedBytes,
+      seenIds: node.chain.seenIds,
+      poolTxs: pool.txs,
+      poolBytes: pool.bytes,
+      addresses: node.addressBook.size,
+    },
+    dropped: { relay: relayDropped, rateLimited },
   };
 }
 

@@ -1,0 +1,92 @@
+// The node's memory as one fixed budget (--max-memory), split across every
+// structure that grows with peers or traffic. Each bound in the node derives
+// from here, so raising or lowering one number resizes all of them together.
+import type { ChainLimits } from '../chain/chain';
+import type { NodeLimits } from './config';
+
+/** Sized for a 512 MB board: the budget plus the Node runtime's own ~50 MB leaves the OS most of the RAM. */
+export const DEFAULT_MAX_MEMORY_MB = 96;
+export const MIN_MAX_MEMORY_MB = 16;
+
+/**
+ * Bytes one entry costs in the V8 heap, measured (test/node/budget.test.ts
+ * checks them against heapUsed): a seen-cache id is a 66-char string key in
+ * a Map; a pooled tx with its lock entries and votes; an address entry.
+ */
+export const COST = {
+  seenEntry: 160,
+  poolTx: 1200,
+  address: 250,
+} as const;
+
+/** Shares of the budget, in percent; what is left is headroom for handler garbage. */
+export const SHARES = {
+  sendQueues: 30,
+  inboundFrames: 20,
+  txPool: 15,
+  seenCache: 8,
+  syncAnswers: 5,
+  addresses: 1,
+} as const;
+
+export interface BudgetSplit {
+  totalBytes: number;
+  sendQueueBytesPerPeer: number;
+  inboundBufferBytes: number;
+  txPoolBytes: number;
+  txPoolTxs: number;
+  seenEntries: number;
+  blocksAnswerBytes: number;
+  addresses: number;
+}
+
+export function splitBudget(maxMemoryMb: number, maxPeers: number): BudgetSplit {
+  if (!Number.isFinite(maxMemoryMb) || maxMemoryMb < MIN_MAX_MEMORY_MB) {
+    throw new RangeError(`--max-memory must be at least ${MIN_MAX_MEMORY_MB} MB, got ${maxMemoryMb}`);
+  }
+  const total = Math.floor(maxMemoryMb * 1024 * 1024);
+  const share = (pct: number): number => Math.floor((total * pct) / 100);
+  const txPoolBytes = share(SHARES.txPool);
+  return {
+    totalBytes: total,
+    sendQueueBytesPerPeer: Math.floor(share(SHARES.sendQueues) / maxPeers),
+    inboundBufferBytes: share(SHARES.inboundFrames),
+    // The pool counts a tx's wire size; COST.poolTx is what it really takes in the heap.
+    txPoolBytes: Math.floor(txPoolBytes / 4),
+    txPoolTxs: Math.max(100, Math.floor(txPoolBytes / COST.poolTx)),
+    seenEntries: Math.max(1000, Math.floor(share(SHARES.seenCache) / COST.seenEntry)),
+    blocksAnswerBytes: Math.min(1024 * 1024, share(SHARES.syncAnswers)),
+    addresses: Math.max(64, Math.floor(share(SHARES.addresses) / COST.address)),
+  };
+}
+
+/** Applies a split to the node's limits. */
+export function applyBudget(split: BudgetSplit, limits: NodeLimits, chain: ChainLimits): { limits: NodeLimits; chain: ChainLimits } {
+  return {
+    limits: {
+      ...limits,
+      sendQueueBytes: split.sendQueueBytesPerPeer,
+      inboundBufferBytes: split.inboundBufferBytes,
+      maxAddresses: split.addresses,
+    },
+    chain: {
+      ...chain,
+      seenCache: split.seenEntries,
+      blocksAnswerBytes: split.blocksAnswerBytes,
+      txPool: { ...chain.txPool, maxBytes: split.txPoolBytes, maxTxs: split.txPoolTxs },
+    },
+  };
+}
+
+export function describeSplit(s: BudgetSplit, maxPeers: number): string {
+  const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MB`;
+  return [
+    `memory budget ${mb(s.totalBytes)}:`,
+    `send queues ${mb(s.sendQueueBytesPerPeer)} x ${maxPeers} peers,`,
+    `inbound frames ${mb(s.inboundBufferBytes)},`,
+    `tx pool ${s.txPoolTxs} txs / ${mb(s.txPoolBytes)} wire,`,
+    `seen cache ${s.seenEntries} ids,`,
+    `sync answers ${mb(s.blocksAnswerBytes)},`,
+    `address book ${s.addresses}`,
+  ].join(' ');
+}
