@@ -1,14 +1,14 @@
-// Runs the compiled test files with node:test. Fast unit tests live in
-// test/<area>/, multi-process ones in test/slow/; both run by default.
-// `node build/run-tests.mjs unit` or `... slow` picks one set; extra arguments
-// after the set are passed to node.
+// Runs the compiled test files with node:test, once per hot-path backend:
+// first with the native backends (the default), then with TIMENODE_NATIVE=0
+// so every fallback carries the whole suite too (bcrypto's habit).
+//   node build/run-tests.mjs [all|unit|slow] [native|fallback|both] [-- node args]
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const which = process.argv[2] ?? 'all';
+const [which = 'all', backends = 'both', ...nodeArgs] = process.argv.slice(2).filter((a) => a !== '--');
 
 function testFiles(dir) {
   let out = [];
@@ -20,15 +20,24 @@ function testFiles(dir) {
   return out;
 }
 
+const slowDir = `${join('lib', 'test', 'slow')}/`;
 const all = testFiles(join(root, 'lib', 'test'));
-const isSlow = (f) => f.includes(`${join('lib', 'test', 'slow')}/`);
-const files = all.filter((f) => (which === 'unit' ? !isSlow(f) : which === 'slow' ? isSlow(f) : true));
+const files = all.filter((f) => (which === 'unit' ? !f.includes(slowDir) : which === 'slow' ? f.includes(slowDir) : true));
 if (files.length === 0) {
   console.error(`no test files found for set "${which}"`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.slice(3), ...files], {
-  stdio: 'inherit',
-  cwd: root,
-});
-process.exit(result.status ?? 1);
+
+const passes = backends === 'native' ? ['native'] : backends === 'fallback' ? ['fallback'] : ['native', 'fallback'];
+let failed = false;
+for (const pass of passes) {
+  console.log(`\n=== test pass: ${pass} backends (${files.length} files) ===`);
+  const env = { ...process.env, TIMENODE_NATIVE: pass === 'fallback' ? '0' : (process.env.TIMENODE_NATIVE ?? '') };
+  if (env.TIMENODE_NATIVE === '') delete env.TIMENODE_NATIVE;
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...nodeArgs, ...files], { stdio: 'inherit', cwd: root, env });
+  if (result.status !== 0) {
+    console.error(`=== test pass "${pass}" failed (exit ${result.status ?? result.signal}) ===`);
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);

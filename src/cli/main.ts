@@ -6,10 +6,11 @@ import { KeyFileError } from '../node/keyfile';
 import { CliError, Command } from './args';
 import { devnet } from './devnet';
 import { genesis } from './genesis';
+import { info } from './info';
 import { keygen } from './keygen';
 import { start } from './start';
 
-const COMMANDS: Command[] = [keygen, genesis, start, devnet];
+const COMMANDS: Command[] = [keygen, genesis, start, devnet, info];
 
 const USAGE = `Usage: timenode <command> [flags]
 
@@ -18,6 +19,7 @@ Commands:
   genesis   print a genesis file
   start     run one node
   devnet    run a local devnet of N nodes with a live status view
+  info      version, packaging, platform and which hot paths run native
 
 Run \`timenode <command> --help\` for a command's flags.
 `;

@@ -1,33 +1,86 @@
-// The one door to cryptography. Everything else imports from here, so a
-// second backend (issue 4: pure-TS fallback) slots in behind the same names.
-import sodium from 'sodium-native';
+// The one door to cryptography: BLAKE2b-256, Ed25519, randomness. Each path
+// has two backends, native/ (sodium-native) and js/ (node:crypto and
+// @noble/hashes, no addon), proven equal by test/crypto/; a tiny selector per
+// path picks one at load time and records why (cryptoBackends()).
+//
+// TIMENODE_NATIVE=0 forces every fallback; TIMENODE_NATIVE=1 refuses to load
+// without sodium-native (NativeRequiredError); unset, native is used where
+// bench/crypto.ts measured it faster. Figures from `node lib/bench/crypto.js`
+// (x64, 2 cores, Node 20.20.2, OpenSSL 3.0.19), operations per second:
+//
+//   path                 sodium-native   fallback               default
+//   hash 32 B            BENCH           BENCH (@noble/hashes)
+//   hash 200 B           BENCH           BENCH
+//   hash 10 000 B        BENCH           BENCH
+//   sign                 BENCH           BENCH (node:crypto)
+//   verify               BENCH           BENCH (node:crypto)     (@noble/ed25519: BENCH)
+//   verifyBatch(100)     BENCH           BENCH (node:crypto)
+//   random 32 B          BENCH           BENCH (node:crypto)
+import type { Ed25519Backend, HashBackend, KeyPair, RandomBackend, SignedMessage } from './backend';
+import { SEED_BYTES } from './backend';
+import * as jsEd25519 from './js/ed25519';
+import * as jsHash from './js/hash';
+import * as jsRandom from './js/random';
+import { choose } from './select';
+import { backendChoices, BackendChoice } from '../hotpath/selection';
 
-export const HASH_BYTES = 32;
-export const PUBLIC_KEY_BYTES = 32;
-export const SEED_BYTES = 32;
-export const SIGNATURE_BYTES = 64;
+export { HASH_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES } from './backend';
+export type { KeyPair, SignedMessage } from './backend';
 
-export interface KeyPair {
-  readonly publicKey: Buffer;
-  /** libsodium's 64-byte secret key (seed || public key). */
-  readonly secretKey: Buffer;
-  readonly seed: Buffer;
+const nativeHash = (): HashBackend => require('./native/hash') as typeof import('./native/hash');
+const nativeEd25519 = (): Ed25519Backend => require('./native/ed25519') as typeof import('./native/ed25519');
+const nativeRandom = (): RandomBackend => require('./native/random') as typeof import('./native/random');
+let fallbackEd25519Backend: Ed25519Backend | undefined;
+/** node:crypto; @noble/ed25519 only where this runtime's OpenSSL lacks Ed25519. */
+function fallbackEd25519(): Ed25519Backend {
+  fallbackEd25519Backend ??= jsEd25519.isAvailable()
+    ? jsEd25519
+    : (require('./js/ed25519-noble') as typeof import('./js/ed25519-noble'));
+  return fallbackEd25519Backend;
 }
 
-/** BLAKE2b with a 32-byte output and no key. */
+const hashPath = choose<HashBackend>({
+  path: 'hash',
+  native: nativeHash,
+  fallback: () => jsHash,
+  bench: { nativeWins: true, figures: 'BENCH' },
+});
+
+const signPath = choose<Ed25519Backend>({
+  path: 'sign',
+  native: nativeEd25519,
+  fallback: fallbackEd25519,
+  bench: { nativeWins: true, figures: 'BENCH' },
+});
+
+const verifyPath = choose<Ed25519Backend>({
+  path: 'verify',
+  native: nativeEd25519,
+  fallback: fallbackEd25519,
+  bench: { nativeWins: true, figures: 'BENCH' },
+});
+
+const verifyBatchPath = choose<Ed25519Backend>({
+  path: 'verify-batch',
+  native: nativeEd25519,
+  fallback: fallbackEd25519,
+  bench: { nativeWins: true, figures: 'BENCH' },
+});
+
+const randomPath = choose<RandomBackend>({
+  path: 'random',
+  native: nativeRandom,
+  fallback: () => jsRandom,
+  bench: { nativeWins: true, figures: 'BENCH' },
+});
+
+/** BLAKE2b with a 32-byte output and no key, over the concatenation of `parts`. */
 export function hash(...parts: Uint8Array[]): Buffer {
-  const out = Buffer.allocUnsafe(HASH_BYTES);
-  if (parts.length === 1) sodium.crypto_generichash(out, parts[0] as Buffer);
-  else sodium.crypto_generichash_batch(out, parts as Buffer[]);
-  return out;
+  return hashPath.hash(parts);
 }
 
 export function keyPairFromSeed(seed: Uint8Array): KeyPair {
-  if (seed.length !== SEED_BYTES) throw new RangeError(`seed must be ${SEED_BYTES} bytes, got ${seed.length}`);
-  const publicKey = Buffer.allocUnsafe(PUBLIC_KEY_BYTES);
-  const secretKey = Buffer.allocUnsafe(sodium.crypto_sign_SECRETKEYBYTES);
-  sodium.crypto_sign_seed_keypair(publicKey, secretKey, Buffer.from(seed));
-  return { publicKey, secretKey, seed: Buffer.from(seed) };
+  return signPath.keyPairFromSeed(seed);
 }
 
 export function generateKeyPair(): KeyPair {
@@ -35,18 +88,26 @@ export function generateKeyPair(): KeyPair {
 }
 
 export function sign(keys: KeyPair, message: Uint8Array): Buffer {
-  const sig = Buffer.allocUnsafe(SIGNATURE_BYTES);
-  sodium.crypto_sign_detached(sig, message as Buffer, keys.secretKey);
-  return sig;
+  return signPath.sign(keys, message);
 }
 
+/** False for a bad signature and for a key or signature of the wrong length; never throws. */
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
-  return sodium.crypto_sign_verify_detached(signature as Buffer, message as Buffer, publicKey as Buffer);
+  return verifyPath.verify(publicKey, message, signature);
+}
+
+/** One result per item, in order: the same answers as verify on each. */
+export function verifyBatch(items: readonly SignedMessage[]): boolean[] {
+  return verifyBatchPath.verifyBatch(items);
 }
 
 export function randomBytes(n: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  sodium.randombytes_buf(out);
-  return out;
+  return randomPath.randomFill(Buffer.allocUnsafe(n));
+}
+
+const CRYPTO_PATHS = new Set(['hash', 'sign', 'verify', 'verify-batch', 'random']);
+
+/** The backend each crypto path runs on, and why. */
+export function cryptoBackends(): BackendChoice[] {
+  return backendChoices().filter((choice) => CRYPTO_PATHS.has(choice.path));
 }

@@ -142,6 +142,7 @@ export class ConnectionManager {
     const socket = connect({ host: target.ip, port: target.port, localAddress: this.listenIp });
     socket.once('connect', () => {
       this.dialing.delete(target.ip);
+      if (this.stopped) return void socket.destroy(); // stop() came while this dial was in flight
       this.startConnection(socket, 'outbound');
     });
     socket.once('error', (err) => {
@@ -170,6 +171,7 @@ export class ConnectionManager {
       // Refused before any handshake: tell the peer why, then hang up.
       this.log.info(`refusing ${ip}: ${refusal.reason}`, { code: refusal.code });
       socket.end(lengthPrefixFraming(this.ctx.config.limits.maxFrame).encode(encodeMessage({ type: 'reject', ...refusal })));
+      socket.resume(); // discard their hello: unread data would keep 'end' (and so the close) from ever coming
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }

@@ -92,6 +92,7 @@ export class PingTracker {
       const oldest = this.pending.shift() as PendingPing;
       this.scheduler.cancel(oldest.deadline);
       this.miss();
+      if (this.stopped) return; // that miss was the last one: dead() has run, send nothing more
     }
     this.stats.pending = this.pending.length;
     this.stats.sent++;

@@ -1,6 +1,17 @@
 // The one owner of the node's timers. Every ping, pong deadline, handshake
 // deadline and redial is a task here, so a node with 100 peers runs one Node
-// timer, not 300. Tasks sit in a binary min-heap by due time.
+// timer, not 300. Tasks sit in a binary min-heap by due time (TimerHeap).
+//
+// The heap is a hot path with a native twin in the addon
+// (native/src/timer_heap.c), measured by bench/hotpath.ts and not used: MEASURED
+import { recordChoice } from '../hotpath/selection';
+
+recordChoice({
+  path: 'timer-heap',
+  kind: 'fallback',
+  impl: 'ts',
+  why: 'TBD',
+});
 
 export interface Task {
   readonly due: number;
@@ -16,7 +27,7 @@ interface Entry extends Task {
 export type Clock = () => number;
 
 export class Scheduler {
-  private readonly heap: Entry[] = [];
+  private readonly heap = new TimerHeap<Entry>();
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Infinity;
   private seq = 0;
@@ -26,13 +37,13 @@ export class Scheduler {
   constructor(readonly now: Clock = Date.now) {}
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Runs `run` once, `delayMs` from now. */
   after(delayMs: number, run: () => void): Task {
     const entry: Entry = { due: this.now() + Math.max(0, delayMs), run, seq: this.seq++, cancelled: false };
-    this.push(entry);
+    this.heap.push(entry);
     this.arm();
     return entry;
   }
@@ -43,31 +54,29 @@ export class Scheduler {
     // deadlines cannot pile up.
     if (!task || task.cancelled) return;
     task.cancelled = true;
-    if (++this.cancelledInHeap > 64 && this.cancelledInHeap * 2 > this.heap.length) this.compact();
+    if (++this.cancelledInHeap > 64 && this.cancelledInHeap * 2 > this.heap.size) this.compact();
   }
 
   private compact(): void {
-    const live = this.heap.filter((e) => !e.cancelled);
-    this.heap.length = 0;
+    this.heap.keep((e) => !e.cancelled);
     this.cancelledInHeap = 0;
-    for (const entry of live) this.push(entry);
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.heap.length = 0;
+    this.heap.clear();
     this.cancelledInHeap = 0;
   }
 
   private arm(): void {
     if (this.stopped) return;
-    while (this.heap.length > 0 && (this.heap[0] as Entry).cancelled) {
-      this.pop();
+    while (this.heap.peek()?.cancelled) {
+      this.heap.pop();
       this.cancelledInHeap--;
     }
-    const top = this.heap[0];
+    const top = this.heap.peek();
     if (!top) return;
     if (this.timer && this.timerDue <= top.due) return;
     if (this.timer) clearTimeout(this.timer);
@@ -82,8 +91,8 @@ export class Scheduler {
     this.timer = undefined;
     this.timerDue = Infinity;
     const now = this.now();
-    while (this.heap.length > 0 && (this.heap[0] as Entry).due <= now) {
-      const entry = this.pop();
+    while ((this.heap.peek()?.due ?? Infinity) <= now) {
+      const entry = this.heap.pop() as Entry;
       if (entry.cancelled) {
         this.cancelledInHeap--;
       } else {
@@ -93,41 +102,73 @@ export class Scheduler {
     }
     this.arm();
   }
+}
 
-  private push(entry: Entry): void {
-    const heap = this.heap;
+export interface HeapEntry {
+  readonly due: number;
+  /** Push order: ties on `due` run first in, first out. */
+  readonly seq: number;
+}
+
+/** A binary min-heap by (due, seq). */
+export class TimerHeap<E extends HeapEntry> {
+  private readonly items: E[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** The earliest entry, left in place. */
+  peek(): E | undefined {
+    return this.items[0];
+  }
+
+  push(entry: E): void {
+    const heap = this.items;
     heap.push(entry);
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!earlier(entry, heap[parent] as Entry)) break;
-      heap[i] = heap[parent] as Entry;
+      if (!earlier(entry, heap[parent] as E)) break;
+      heap[i] = heap[parent] as E;
       i = parent;
     }
     heap[i] = entry;
   }
 
-  private pop(): Entry {
-    const heap = this.heap;
-    const top = heap[0] as Entry;
-    const last = heap.pop() as Entry;
-    if (heap.length > 0) {
+  /** Removes and returns the earliest entry; undefined when empty. */
+  pop(): E | undefined {
+    const heap = this.items;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= heap.length) break;
         const r = l + 1;
-        const child = r < heap.length && earlier(heap[r] as Entry, heap[l] as Entry) ? r : l;
-        if (!earlier(heap[child] as Entry, last)) break;
-        heap[i] = heap[child] as Entry;
+        const child = r < heap.length && earlier(heap[r] as E, heap[l] as E) ? r : l;
+        if (!earlier(heap[child] as E, last)) break;
+        heap[i] = heap[child] as E;
         i = child;
       }
       heap[i] = last;
     }
     return top;
   }
+
+  /** Drops every entry `live` refuses, then rebuilds the heap. */
+  keep(live: (entry: E) => boolean): void {
+    const kept = this.items.filter(live);
+    this.items.length = 0;
+    for (const entry of kept) this.push(entry);
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
 }
 
-function earlier(a: Entry, b: Entry): boolean {
+function earlier(a: HeapEntry, b: HeapEntry): boolean {
   return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }

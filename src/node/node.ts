@@ -119,6 +119,8 @@ export class Node {
       const { ip, port } = parseEndpoint(peer);
       this.manager.addConfiguredPeer(ip, port);
     }
+    // Addresses remembered from the last run: the node finds its network again without a seed.
+    for (const e of this.addressBook.best(this.opts.config.limits.targetOutbound)) this.manager.learned(e.ip, e.port);
     this.chain.start();
     this.scheduleGossip();
   }

@@ -1,65 +1,20 @@
-// Consistent Overhead Byte Stuffing: removes every 0x00 from a frame so that
-// 0x00 can delimit frames on a serial link (PROTOCOL.md §1). A block of 254
-// data bytes (code 0xff) carries no implied zero, and a frame that ends with
-// such a block gets no extra code byte.
-import { WireError } from './errors';
+// COBS for the serial link (PROTOCOL.md §1), each direction chosen once at
+// load (choose-backend.ts): js/cobs.ts or native/cobs.ts.
+//
+// MEASURED
+import { chooseBackend } from './choose-backend';
+import * as js from './js/cobs';
+import { nativeCobsDecode, nativeCobsEncode } from './native/cobs';
 
-const FULL = 0xff;
+export { cobsMaxEncodedLength } from './js/cobs';
 
-/** Worst case: one code byte per started 254-byte block. */
-export function cobsMaxEncodedLength(n: number): number {
-  return n + Math.floor(n / 254) + 1;
-}
-
-export function cobsEncode(data: Uint8Array): Buffer {
-  const n = data.length;
-  // The returned view leaves at most n/254 + 1 unused bytes of this buffer behind.
-  const out = Buffer.allocUnsafe(cobsMaxEncodedLength(n));
-  let codeAt = 0;
-  let o = 1;
-  let code = 1;
-  for (let i = 0; i < n; i++) {
-    const b = data[i];
-    if (b !== 0) {
-      out[o++] = b;
-      if (++code !== FULL) continue;
-    }
-    out[codeAt] = code;
-    code = 1;
-    if (b !== 0 && i + 1 === n) return out.subarray(0, o);
-    codeAt = o++;
-  }
-  out[codeAt] = code;
-  return out.subarray(0, o);
-}
+export const cobsEncode: (data: Uint8Array) => Buffer = chooseBackend('cobs-encode', js.cobsEncode, nativeCobsEncode, {
+  winner: 'native',
+  why: 'TBD',
+});
 
 /** Throws WireError on an empty input, a zero byte, or a code that runs past the end. */
-export function cobsDecode(encoded: Uint8Array): Buffer {
-  const n = encoded.length;
-  if (n === 0) throw new WireError('empty COBS frame: even an empty payload encodes to one byte');
-  // First pass walks the codes only, to size the output exactly.
-  let size = 0;
-  for (let i = 0; i < n; ) {
-    const code = encoded[i];
-    if (code === 0) throw new WireError(`zero byte at offset ${i} of a COBS frame`);
-    const next = i + code;
-    if (next > n) throw new WireError(`COBS code ${code} at offset ${i} runs past the end of the ${n}-byte frame`);
-    size += code - 1;
-    if (code !== FULL && next < n) size++;
-    i = next;
-  }
-  const out = Buffer.allocUnsafe(size);
-  let o = 0;
-  for (let i = 0; i < n; ) {
-    const code = encoded[i];
-    const next = i + code;
-    for (let j = i + 1; j < next; j++) {
-      const b = encoded[j];
-      if (b === 0) throw new WireError(`zero byte at offset ${j} of a COBS frame`);
-      out[o++] = b;
-    }
-    if (code !== FULL && next < n) out[o++] = 0;
-    i = next;
-  }
-  return out;
-}
+export const cobsDecode: (encoded: Uint8Array) => Buffer = chooseBackend('cobs-decode', js.cobsDecode, nativeCobsDecode, {
+  winner: 'native',
+  why: 'TBD',
+});

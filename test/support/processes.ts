@@ -32,6 +32,8 @@ export interface SpawnOptions {
   peers?: string[];
   profile?: 'devnet' | 'default';
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** More `start` flags, appended as given (e.g. ['--max-memory', '64']). */
+  extraArgs?: string[];
 }
 
 export interface Exit {
@@ -57,6 +59,7 @@ export class NodeProcess {
     for (const peer of options.peers ?? []) args.push('--peer', peer);
     args.push('--profile', options.profile ?? 'devnet');
     if (options.logLevel) args.push('--log-level', options.logLevel);
+    args.push(...(options.extraArgs ?? []));
     this.child = fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');

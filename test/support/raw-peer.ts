@@ -134,6 +134,11 @@ export class RawPeer {
     if (!this.socket.destroyed) this.socket.write(bytes);
   }
 
+  /** The messages of one type received so far, in order. */
+  received<K extends MessageType>(type: K): MessageOf<K>[] {
+    return this.messages.filter((m) => m.type === type && !('unknown' in m)) as MessageOf<K>[];
+  }
+
   /** The first received message of `type` that matches, waiting for it if none has arrived yet. */
   waitForMessage<K extends MessageType>(type: K, predicate: (m: MessageOf<K>) => boolean = () => true, timeoutMs = 5000): Promise<MessageOf<K>> {
     const match = (m: Received): boolean => m.type === type && !('unknown' in m) && predicate(m as MessageOf<K>);

@@ -1,0 +1,153 @@
+// Relay throughput: signed txs from peer A through one node to peer B. The
+// node is the bench host (node-host.ts: `start`'s setup with the per-peer
+// rate limits lifted, so the figure is the code's capacity, not the policy's
+// 1000 tx/s). A and B are TNP/1 peers in this process; A writes every frame
+// at once (the node's backpressure paces it), B counts relayed tx frames.
+// Baselines: Ed25519 verifications per second on one core with the same
+// crypto backend (a relayed tx costs one), and a raw process that only cuts
+// length-prefixed frames and forwards them, fed the same frames.
+import { createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
+import type { BenchCase, RowInput } from '../case';
+import { now, sleep } from '../measure';
+import { verifyRate } from '../support/baselines';
+import { startHelper, stopChild } from '../support/children';
+import { benchKey, signedTxs, writeBenchGenesis, writeKeyFile } from '../support/fixtures';
+import { startNode } from '../support/nodes';
+import { TnpPeer } from '../support/tnp-peer';
+import { FrameReader } from '../../src/wire/frame';
+import { cryptoBackends } from '../../src/crypto';
+
+const NODE = { ip: '127.0.10.2', port: 24702 };
+const PIPE = { ip: '127.0.10.8', port: 24708 };
+const A_IP = '127.0.11.2';
+const B_IP = '127.0.11.3';
+const SINK = { ip: '127.0.11.4', port: 24710 };
+const TXS = 20_000;
+/** The pipe is some 50× faster: more frames keep its run long enough to time. */
+const PIPE_REPEAT = 10;
+/** A run ends when B has everything, or nothing came for this long (relays dropped). */
+const IDLE_MS = 2000;
+
+interface Flow {
+  count: number;
+  ms: number;
+}
+
+/** Counts payloads of `payloadBytes` as they arrive; resolves when `expected` came or the flow went idle. */
+function counter(expected: number, payloadBytes: number, started: () => number): { push(payload: Buffer): void; done: Promise<Flow> } {
+  let count = 0;
+  let last = 0;
+  let finish: (f: Flow) => void = () => undefined;
+  const done = new Promise<Flow>((resolve) => (finish = resolve));
+  const idle = setInterval(() => {
+    if (last > 0 && now() - last > IDLE_MS) finish({ count, ms: last - started() });
+  }, 100);
+  void done.then(() => clearInterval(idle));
+  return {
+    push(payload) {
+      if (payload.length !== payloadBytes) return;
+      count++;
+      last = now();
+      if (count === expected) finish({ count, ms: last - started() });
+    },
+    done,
+  };
+}
+
+async function throughNode(dir: string, frames: Buffer, expected: number, payloadBytes: number): Promise<Flow> {
+  const { file, genesis } = writeBenchGenesis(dir);
+  const dataDir = join(dir, 'node');
+  writeKeyFile(dataDir, benchKey(2, 2));
+  const node = await startNode({ ...NODE, dataDir, genesisFile: file, unlimitedRates: true });
+  const peers: TnpPeer[] = [];
+  try {
+    const a = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: A_IP });
+    peers.push(a);
+    const b = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: B_IP });
+    peers.push(b);
+    await a.handshake(benchKey(3, 2), genesis);
+    await b.handshake(benchKey(3, 3), genesis);
+    await sleep(100);
+    let t0 = 0;
+    const count = counter(expected, payloadBytes, () => t0);
+    b.takeOver((p) => count.push(p));
+    t0 = now();
+    await a.write(frames);
+    const flow = await count.done;
+    if (flow.count < expected) {
+      const s = await node.status();
+      throw new Error(`relay: B got ${flow.count} of ${expected} txs (node dropped ${s.dropped.relay} relays, rate-limited ${s.dropped.rateLimited})`);
+    }
+    return flow;
+  } finally {
+    for (const p of peers) p.destroy();
+    await node.stop();
+  }
+}
+
+async function throughPipe(frames: Buffer, expected: number, payloadBytes: number): Promise<Flow> {
+  let t0 = 0;
+  const count = counter(expected, payloadBytes, () => t0);
+  const sinkSockets: Socket[] = [];
+  const sink: Server = createServer((socket) => {
+    sinkSockets.push(socket);
+    const reader = new FrameReader();
+    socket.on('data', (chunk: Buffer) => {
+      for (const p of reader.push(chunk)) count.push(p);
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => sink.listen({ host: SINK.ip, port: SINK.port }, resolve));
+  const pipe = await startHelper('frame-pipe', [`${PIPE.ip}:${PIPE.port}`, `${SINK.ip}:${SINK.port}`]);
+  const a = await TnpPeer.connect({ host: PIPE.ip, port: PIPE.port, localAddress: A_IP });
+  try {
+    await sleep(100);
+    t0 = now();
+    await a.write(frames);
+    const flow = await count.done;
+    if (flow.count < expected) throw new Error(`frame pipe: the sink got ${flow.count} of ${expected} frames`);
+    return flow;
+  } finally {
+    a.destroy();
+    for (const s of sinkSockets) s.destroy();
+    sink.close();
+    await stopChild(pipe.child);
+  }
+}
+
+export const relay: BenchCase = {
+  names: ['relay'],
+  async run(ctx) {
+    const set = signedTxs(TXS, 1);
+    const frames = Buffer.concat(set.frames);
+    const payloadBytes = set.frameBytes - 4;
+    const verifyBefore = verifyRate();
+    const node = await throughNode(ctx.dir, frames, TXS, payloadBytes);
+    const verifyAfter = verifyRate();
+    const verifyPerSec = (verifyBefore + verifyAfter) / 2;
+    const txsPerSec = (node.count * 1000) / node.ms;
+    const mb = (perSec: number): number => (perSec * set.frameBytes) / 1e6;
+    const rows: RowInput[] = [];
+    const impl = cryptoBackends().find((c) => c.path === 'verify');
+    rows.push({
+      case: 'relay',
+      metric: 'txs_per_verify',
+      figure: txsPerSec,
+      unit: 'tx/s',
+      baseline: verifyPerSec,
+      baselineUnit: 'verify/s',
+      ratio: txsPerSec / verifyPerSec,
+      note: `Ed25519 verify on one core (${impl ? `${impl.kind}: ${impl.impl}` : 'default backend'}); ${TXS} txs of ${set.frameBytes} B`,
+    });
+    if (ctx.wanted('relay.txs_per_pipe') || ctx.wanted('relay.mb_per_s')) {
+      const repeated = Buffer.concat(Array.from({ length: PIPE_REPEAT }, () => frames));
+      const pipe = await throughPipe(repeated, TXS * PIPE_REPEAT, payloadBytes);
+      const pipePerSec = (pipe.count * 1000) / pipe.ms;
+      const note = `raw length-prefixed frame pipe process, same frames (${TXS * PIPE_REPEAT})`;
+      rows.push({ case: 'relay', metric: 'txs_per_pipe', figure: txsPerSec, unit: 'tx/s', baseline: pipePerSec, baselineUnit: 'frames/s', ratio: txsPerSec / pipePerSec, note });
+      rows.push({ case: 'relay', metric: 'mb_per_s', figure: mb(txsPerSec), unit: 'MB/s', baseline: mb(pipePerSec), baselineUnit: 'MB/s', ratio: txsPerSec / pipePerSec, note });
+    }
+    return rows;
+  },
+};

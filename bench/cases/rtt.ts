@@ -1,0 +1,109 @@
+// RTT: TNP/1 ping→pong between the bench process (a TNP/1 peer) and a node
+// process (`timenode start`) on loopback, against a raw Node TCP echo process
+// sent the very same frames. The client code is one and the same for both
+// (frame, write, read, decode, match the nonce); only the far end differs.
+// Samples alternate in blocks of 100 so drift on a shared machine hits both.
+import type { Socket } from 'node:net';
+import { connect } from 'node:net';
+import { randomBytes } from '../../src/crypto';
+import { encodeFrame, FrameReader } from '../../src/wire/frame';
+import { decodeMessage, encodeMessage } from '../../src/wire/messages';
+import type { BenchCase, RowInput } from '../case';
+import { now, percentile } from '../measure';
+import { startHelper, stopChild } from '../support/children';
+import { benchKey, writeBenchGenesis, writeKeyFile } from '../support/fixtures';
+import { startNode } from '../support/nodes';
+import { TnpPeer } from '../support/tnp-peer';
+import { join } from 'node:path';
+
+const NODE = { ip: '127.0.10.1', port: 24701 };
+const ECHO = { ip: '127.0.10.9', port: 24709 };
+const PEER_IP = '127.0.11.1';
+const SAMPLES = 3000;
+const BLOCK = 100;
+const WARMUP = 300;
+
+/** One ping in flight at a time; resolves with the round trip in µs. */
+class Pinger {
+  private expect: { nonce: Buffer; resolve: () => void } | undefined;
+
+  constructor(private readonly write: (frame: Buffer) => void) {}
+
+  onPayload(payload: Buffer): void {
+    const msg = decodeMessage(payload);
+    const e = this.expect;
+    if (e && (msg.type === 'pong' || msg.type === 'ping') && !('unknown' in msg) && msg.nonce.equals(e.nonce)) {
+      this.expect = undefined;
+      e.resolve();
+    }
+  }
+
+  async roundTrip(): Promise<number> {
+    const nonce = randomBytes(8);
+    const frame = encodeFrame(encodeMessage({ type: 'ping', nonce, time: Date.now(), height: 0 }));
+    const done = new Promise<void>((resolve) => (this.expect = { nonce, resolve }));
+    const t0 = now();
+    this.write(frame);
+    await done;
+    return (now() - t0) * 1000;
+  }
+}
+
+function echoClient(socket: Socket): Pinger {
+  const pinger = new Pinger((f) => socket.write(f));
+  const reader = new FrameReader();
+  socket.on('data', (chunk: Buffer) => {
+    for (const payload of reader.push(chunk)) pinger.onPayload(payload);
+  });
+  return pinger;
+}
+
+export const rtt: BenchCase = {
+  names: ['rtt'],
+  async run(ctx) {
+    const { file, genesis } = writeBenchGenesis(ctx.dir);
+    const dataDir = join(ctx.dir, 'node');
+    writeKeyFile(dataDir, benchKey(2, 1));
+    const node = await startNode({ ...NODE, dataDir, genesisFile: file });
+    const echo = await startHelper('echo-server', [`${ECHO.ip}:${ECHO.port}`]);
+    let peer: TnpPeer | undefined;
+    let raw: Socket | undefined;
+    try {
+      peer = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: PEER_IP });
+      await peer.handshake(benchKey(3, 1), genesis);
+      const p = peer;
+      const tnp = new Pinger((f) => p.socket.write(f));
+      peer.takeOver((payload) => tnp.onPayload(payload));
+      const rawSocket = connect({ host: ECHO.ip, port: ECHO.port, localAddress: PEER_IP });
+      raw = rawSocket;
+      await new Promise<void>((resolve, reject) => rawSocket.once('connect', resolve).once('error', reject));
+      rawSocket.setNoDelay(true);
+      const baseline = echoClient(rawSocket);
+
+      for (let i = 0; i < WARMUP; i++) {
+        await tnp.roundTrip();
+        await baseline.roundTrip();
+      }
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let block = 0; block < SAMPLES / BLOCK; block++) {
+        const first = block % 2 === 0 ? tnp : baseline;
+        const second = first === tnp ? baseline : tnp;
+        for (let i = 0; i < BLOCK; i++) (first === tnp ? a : b).push(await first.roundTrip());
+        for (let i = 0; i < BLOCK; i++) (second === tnp ? a : b).push(await second.roundTrip());
+      }
+      const note = `raw TCP echo process, same ${encodeFrame(encodeMessage({ type: 'ping', nonce: Buffer.alloc(8), time: Date.now(), height: 0 })).length}-byte frame, ${SAMPLES} samples each`;
+      const rows: RowInput[] = [];
+      for (const [metric, p] of [['p50', 50], ['p99', 99]] as const) {
+        const figure = percentile(a, p);
+        const base = percentile(b, p);
+        rows.push({ case: 'rtt', metric: `${metric}_ratio`, figure, unit: 'µs', baseline: base, baselineUnit: 'µs', ratio: figure / base, note });
+      }
+      return rows;
+    } finally {
+      peer?.destroy();
+      raw?.destroy();
+      await Promise.all([node.stop(), stopChild(echo.child)]);
+    }
+  },
+};

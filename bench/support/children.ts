@@ -1,0 +1,113 @@
+// Every process the bench starts goes through here, so a failing case or a
+// Ctrl-C never leaves a node running behind it.
+import { ChildProcess, fork, ForkOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** bin/timenode, from lib/bench/support/. */
+export const TIMENODE_BIN = resolve(__dirname, '../../../bin/timenode');
+/** A compiled helper script in lib/bench/support/ ("echo-server"). */
+export function helperScript(name: string): string {
+  return resolve(__dirname, `${name}.js`);
+}
+
+const live = new Set<ChildProcess>();
+
+export function spawnTracked(script: string, args: string[], options: ForkOptions = {}): ChildProcess {
+  const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], ...options });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  // An IPC send racing the exit fails with EPIPE; the exit itself is what matters.
+  child.on('error', () => undefined);
+  return child;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export function killAll(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
+process.once('exit', killAll);
+
+export interface Rss {
+  /** Resident set now. */
+  rss: number;
+  /** Peak resident set since the process started (VmHWM). */
+  peak: number;
+}
+
+/** From /proc (Linux, the target boards); undefined elsewhere. */
+export function rssOf(pid: number | undefined): Rss | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Helper {
+  child: ChildProcess;
+  /** ms from fork to its {kind:'listening'} message. */
+  listeningAfterMs: number;
+}
+
+/** Forks lib/bench/support/<name>.js and waits for it to report {kind:'listening'}. */
+export function startHelper(name: string, args: string[], timeoutMs = 20_000): Promise<Helper> {
+  const started = process.hrtime.bigint();
+  const child = spawnTracked(helperScript(name), args);
+  let log = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (s: string) => (log += s));
+  return new Promise((resolveHelper, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not listen within ${timeoutMs} ms: ${log}`));
+    }, timeoutMs);
+    child.on('message', (msg: { kind?: string }) => {
+      if (msg?.kind !== 'listening') return;
+      clearTimeout(timer);
+      resolveHelper({ child, listeningAfterMs: Number(process.hrtime.bigint() - started) / 1e6 });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (code ${code}) before listening: ${log}`));
+    });
+  });
+}
+
+/** Forks a worker that answers with one IPC message and exits; resolves with that message. */
+export function runWorker<T>(name: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<T> {
+  const child = spawnTracked(helperScript(name), args, { env });
+  let log = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (s: string) => (log += s));
+  return new Promise((resolveWorker, reject) => {
+    let answer: T | undefined;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not finish within ${timeoutMs} ms: ${log}`));
+    }, timeoutMs);
+    child.on('message', (msg: T) => (answer = msg));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (answer !== undefined) resolveWorker(answer);
+      else reject(new Error(`${name} exited (code ${code}) without an answer: ${log}`));
+    });
+  });
+}

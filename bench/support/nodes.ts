@@ -1,0 +1,120 @@
+// Node processes under test: `bin/timenode start` (or the bench host, for
+// the relay case) forked with an IPC channel. The first status report comes
+// right after the node listens, so it marks "listening" for the start figure.
+import type { ChildProcess } from 'node:child_process';
+import type { NodeStatus } from '../../src/node/status';
+import { now, within } from '../measure';
+import { helperScript, rssOf, Rss, spawnTracked, stopChild, TIMENODE_BIN } from './children';
+
+export interface NodeSpec {
+  ip: string;
+  port: number;
+  dataDir: string;
+  genesisFile: string;
+  peers?: string[];
+  maxMemoryMb?: number;
+  /** Run lib/bench/support/node-host.js with every rate limit lifted, instead of `timenode start`. */
+  unlimitedRates?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+type Report = { kind: 'status'; status: NodeStatus };
+
+export class BenchNode {
+  readonly child: ChildProcess;
+  readonly spawnedAt = now();
+  /** ms from fork to the first status report, i.e. to listening. */
+  listeningAfterMs: number | undefined;
+  log = '';
+  private latest: NodeStatus | undefined;
+  private waiters: ((s: NodeStatus) => void)[] = [];
+  private readonly listening: Promise<void>;
+  private readonly exited: Promise<number | null>;
+
+  constructor(readonly spec: NodeSpec) {
+    const args = ['--data', spec.dataDir, '--genesis', spec.genesisFile, '--listen', `${spec.ip}:${spec.port}`];
+    for (const peer of spec.peers ?? []) args.push('--peer', peer);
+    if (spec.maxMemoryMb !== undefined) args.push('--max-memory', String(spec.maxMemoryMb));
+    const env = { ...process.env, ...spec.env };
+    this.child = spec.unlimitedRates ? spawnTracked(helperScript('node-host'), args, { env }) : spawnTracked(TIMENODE_BIN, ['start', ...args], { env });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stdout?.setEncoding('utf8');
+    this.child.stderr?.on('data', (s: string) => (this.log += s));
+    this.child.stdout?.on('data', (s: string) => (this.log += s));
+    let listened: () => void = () => undefined;
+    this.listening = new Promise((resolve) => (listened = resolve));
+    this.child.on('message', (msg: Report) => {
+      if (typeof msg !== 'object' || msg === null || msg.kind !== 'status') return;
+      if (this.listeningAfterMs === undefined) {
+        this.listeningAfterMs = now() - this.spawnedAt;
+        listened();
+      }
+      this.latest = msg.status;
+      const waiting = this.waiters;
+      this.waiters = [];
+      for (const w of waiting) w(msg.status);
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get endpoint(): string {
+    return `${this.spec.ip}:${this.spec.port}`;
+  }
+
+  /** Resolves once the node listens; fails with its log if it exits or takes longer than `ms`. */
+  async waitListening(ms = 20_000): Promise<void> {
+    const died = this.exited.then((code) => {
+      throw new Error(`node ${this.endpoint} exited (code ${code}) before listening:\n${this.log}`);
+    });
+    await within(Promise.race([this.listening, died]), ms, `node ${this.endpoint} to listen; log:\n${this.log}`);
+  }
+
+  /** A fresh status, asked for over IPC. */
+  status(ms = 5000): Promise<NodeStatus> {
+    const next = new Promise<NodeStatus>((resolve) => this.waiters.push(resolve));
+    if (this.child.connected) this.child.send('status');
+    return within(next, ms, `status of node ${this.endpoint}`);
+  }
+
+  get lastStatus(): NodeStatus | undefined {
+    return this.latest;
+  }
+
+  /** Resident set from /proc, or the node's own report where /proc is missing. */
+  async rss(): Promise<Rss> {
+    const fromProc = rssOf(this.pid);
+    if (fromProc && Number.isFinite(fromProc.rss)) return fromProc;
+    const s = await this.status();
+    return { rss: s.rssBytes, peak: s.rssBytes };
+  }
+
+  /** First log line matching `re`, waiting up to `ms` for it. */
+  async waitForLog(re: RegExp, ms: number): Promise<string> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const line = this.log.split('\n').find((l) => re.test(l));
+      if (line) return line;
+      if (Date.now() > deadline) throw new Error(`node ${this.endpoint}: no log line matching ${re} within ${ms} ms; log:\n${this.log}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  stop(): Promise<void> {
+    return stopChild(this.child);
+  }
+}
+
+export async function startNode(spec: NodeSpec): Promise<BenchNode> {
+  const node = new BenchNode(spec);
+  try {
+    await node.waitListening();
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
+  return node;
+}

@@ -1,0 +1,136 @@
+// A bare TNP/1 peer for the bench (the test folder's RawPeer is not shipped
+// with `timenode bench`): a socket, our frame reader, the handshake of
+// PROTOCOL.md §2, pongs for the node's pings, and a hook to take over the
+// payload stream once established (counting relayed frames, timing pongs).
+import { connect, Socket } from 'node:net';
+import type { Genesis } from '../../src/chain/genesis';
+import { KeyPair, randomBytes } from '../../src/crypto';
+import { signAuth, verifyAuth } from '../../src/net/auth';
+import { encodeFrame, FrameReader } from '../../src/wire/frame';
+import { decodeMessage, encodeMessage, Message, MessageOf, PROTOCOL_VERSION, UnknownMessage } from '../../src/wire/messages';
+import { within } from '../measure';
+
+export type PayloadHook = (payload: Buffer) => void;
+
+export class TnpPeer {
+  private readonly reader = new FrameReader();
+  private hook: PayloadHook | undefined;
+  private waiting: { match: (m: Message | UnknownMessage) => boolean; resolve: (m: Message | UnknownMessage) => void } | undefined;
+  private readonly challenge = randomBytes(32);
+  readonly closed: Promise<void>;
+
+  private constructor(readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  static connect(o: { host: string; port: number; localAddress?: string }): Promise<TnpPeer> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: o.host, port: o.port, localAddress: o.localAddress });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new TnpPeer(socket));
+      });
+    });
+  }
+
+  /** hello, their hello, our auth, their auth (checked), then a ping whose pong proves we are established. */
+  async handshake(keys: KeyPair, genesis: Genesis, timeoutMs = 10_000): Promise<MessageOf<'hello'>> {
+    this.send({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      network: genesis.network,
+      genesis: genesis.hash,
+      node: keys.publicKey,
+      challenge: this.challenge,
+      port: 0,
+      height: 0,
+      tip: genesis.hash,
+      agent: 'timenode-bench',
+      time: Date.now(),
+    });
+    const hello = (await this.next('hello', timeoutMs)) as MessageOf<'hello'>;
+    this.send({ type: 'auth', sig: signAuth(keys, hello.challenge) });
+    const auth = (await this.next('auth', timeoutMs)) as MessageOf<'auth'>;
+    if (!verifyAuth(hello.node, this.challenge, auth.sig)) throw new Error('the node answered with an auth that does not verify');
+    const nonce = randomBytes(8);
+    this.send({ type: 'ping', nonce, time: Date.now(), height: 0 });
+    await within(this.waitFor((m) => m.type === 'pong' && (m as MessageOf<'pong'>).nonce.equals(nonce)), timeoutMs, 'pong confirming the handshake');
+    return hello;
+  }
+
+  send(msg: Message): void {
+    this.socket.write(encodeFrame(encodeMessage(msg)));
+  }
+
+  /** Writes bytes as they are, resolving once the socket has taken them (backpressure respected). */
+  write(bytes: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.socket.destroyed) return reject(new Error('socket closed'));
+      if (this.socket.write(bytes)) return resolve();
+      const onDrain = (): void => {
+        this.socket.off('close', onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        this.socket.off('drain', onDrain);
+        reject(new Error('socket closed while writing'));
+      };
+      this.socket.once('drain', onDrain);
+      this.socket.once('close', onClose);
+    });
+  }
+
+  /** Hands every payload to `hook` (no decoding, no automatic pongs) until cleared. */
+  takeOver(hook: PayloadHook | undefined): void {
+    this.hook = hook;
+  }
+
+  /** The next decoded message that matches (messages that arrived before the call are not kept). */
+  waitFor(match: (m: Message | UnknownMessage) => boolean): Promise<Message | UnknownMessage> {
+    return new Promise((resolve) => {
+      this.waiting = { match, resolve };
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private next(type: 'hello' | 'auth', timeoutMs: number): Promise<Message | UnknownMessage> {
+    const got = this.waitFor((m) => m.type === type || m.type === 'reject');
+    return within(got, timeoutMs, `"${type}" from the node`).then((m) => {
+      if (m.type === 'reject') {
+        const r = m as MessageOf<'reject'>;
+        throw new Error(`the node refused the bench peer: ${r.code}: ${r.reason}`);
+      }
+      return m;
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    let payloads: Buffer[];
+    try {
+      payloads = this.reader.push(chunk);
+    } catch (err) {
+      this.socket.destroy(err as Error);
+      return;
+    }
+    for (const payload of payloads) {
+      if (this.hook) {
+        this.hook(payload);
+        continue;
+      }
+      const msg = decodeMessage(payload);
+      if (msg.type === 'ping' && !('unknown' in msg)) this.send({ type: 'pong', nonce: msg.nonce, time: Date.now(), height: 0 });
+      const w = this.waiting;
+      if (w && w.match(msg)) {
+        this.waiting = undefined;
+        w.resolve(msg);
+      }
+    }
+  }
+}

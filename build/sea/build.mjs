@@ -1,0 +1,204 @@
+// `npm run build:sea`: the single-file builds.
+//
+//   dist/timenode.cjs          the portable bundle (any Node >= 20.11; armv7 boards)
+//   dist/timenode-linux-x64    Node 20.20.2 single executable, addons inside
+//   dist/timenode-linux-arm64  the same for 64-bit Raspberry Pi OS
+//   dist/manifest.json         sizes, sha256, the Node each binary starts from, the inputs' digest
+//
+// Steps per binary: the pinned Node (node-runtimes.mjs) is stripped FIRST
+// (stripping after injection corrupts the blob and the binary segfaults), the
+// SEA blob (bundle + addon assets) is written by Node itself
+// (--experimental-sea-config) and injected with postject. No code cache: it
+// would make the build unreproducible and is V8-architecture specific.
+//
+// Flags: --if-stale   do nothing when dist/ was built from the same inputs
+//        --check      build twice into a scratch folder and compare every artefact byte for byte
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ADDONS } from './addon-plugin.mjs';
+import { compileAddon, TRIPLETS } from './addon-compile.mjs';
+import { bundle } from './bundle.mjs';
+import { nodeRuntime, x64Base } from './node-runtimes.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/** The binaries built; the portable bundle serves every other target (armv7). */
+export const SEA_TARGETS = ['linux-x64', 'linux-arm64'];
+/** Built and checked (test/slow/sea.test.ts loads it under qemu-arm), not shipped: the armv7 bundle has no addon. */
+const CHECK_ONLY_ADDON_TARGETS = ['linux-arm'];
+/** What the digest of --if-stale covers. */
+const INPUTS = ['src', 'native/binding.gyp', 'native/src', 'build/sea', 'package.json', 'package-lock.json'];
+
+const log = (line) => process.stderr.write(`build:sea: ${line}\n`);
+
+function sha256(path) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function filesUnder(path) {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)));
+}
+
+export function inputsDigest(root = ROOT) {
+  const hash = createHash('sha256');
+  for (const file of INPUTS.flatMap((p) => filesUnder(join(root, p)))) {
+    hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** Runs a build tool; its stderr is shown only when it fails (LIEF inside postject warns about every .note section of node). */
+function quietly(command, args) {
+  try {
+    execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+}
+
+/** TRIPLET-strip on a copy of `from`. */
+function strippedCopy(target, from, to) {
+  copyFileSync(from, to);
+  chmodSync(to, 0o755);
+  quietly(`${TRIPLETS[target]}-strip`, [to]);
+}
+
+function inject(binary, blob) {
+  const postject = join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js');
+  quietly(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+}
+
+/** One SEA binary; returns its manifest entry. */
+function buildSea({ target, base, work, dist, main, addonFiles }) {
+  const assets = {};
+  for (const [name, file] of Object.entries(addonFiles)) assets[`addons/${name}.node`] = file;
+  const config = join(work, `sea-config-${target}.json`);
+  const blob = join(work, `sea-${target}.blob`);
+  writeFileSync(config, `${JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }, null, 2)}\n`);
+  // The blob is written by the x64 Node (the same 20.20.2 as every binary): without a code cache it does not depend on the architecture.
+  quietly(x64Base(log).node, ['--experimental-sea-config', config]);
+  const out = join(dist, `timenode-${target}`);
+  strippedCopy(target, base.node, out);
+  const strippedBytes = statSync(out).size;
+  inject(out, blob);
+  return {
+    file: relative(ROOT, out),
+    target,
+    bytes: statSync(out).size,
+    sha256: sha256(out),
+    node: { from: base.spec, sha256: base.nodeSha256, npmTarballSha256: base.tgzSha256, bytesUnstripped: statSync(base.node).size, bytesStripped: strippedBytes },
+    addons: Object.fromEntries(Object.entries(addonFiles).map(([name, file]) => [name, { bytes: statSync(file).size, sha256: sha256(file) }])),
+  };
+}
+
+/** Every artefact into `dist`; returns the manifest. */
+export async function buildAll(dist) {
+  const work = join(dist, 'build');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const started = Date.now();
+
+  const bundled = join(dist, 'timenode.cjs');
+  const used = await bundle({ root: ROOT, outfile: bundled });
+  chmodSync(bundled, 0o755);
+  log(`bundled ${relative(ROOT, bundled)} (loads addons: ${used.join(', ') || 'none'})`);
+
+  const bases = { 'linux-x64': x64Base(log), 'linux-arm64': nodeRuntime('linux-arm64', log) };
+  const include = nodeRuntime('linux-arm64', log).include;
+  const addonsOf = {};
+  for (const target of SEA_TARGETS) {
+    addonsOf[target] = {};
+    for (const name of used) {
+      const row = ADDONS.find((a) => a.name === name);
+      const file = row.prebuild ? join(ROOT, row.prebuild(target)) : compileAddon({ root: ROOT, target, include, outDir: join(work, 'addons', target) });
+      if (existsSync(file)) addonsOf[target][name] = file;
+      else log(`no ${name} prebuild for ${target}: that binary runs its paths on the fallbacks`);
+    }
+  }
+  for (const target of CHECK_ONLY_ADDON_TARGETS) {
+    addonsOf[target] = used.includes('timenode') ? { timenode: compileAddon({ root: ROOT, target, include, outDir: join(work, 'addons', target) }) } : {};
+  }
+
+  const binaries = [];
+  for (const target of SEA_TARGETS) {
+    binaries.push(buildSea({ target, base: bases[target], work, dist, main: bundled, addonFiles: addonsOf[target] }));
+    log(`built ${binaries.at(-1).file}`);
+  }
+  const manifest = {
+    version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+    inputs: inputsDigest(),
+    bundle: { file: relative(ROOT, bundled), bytes: statSync(bundled).size, sha256: sha256(bundled), addons: used },
+    binaries,
+    checkOnlyAddons: Object.fromEntries(CHECK_ONLY_ADDON_TARGETS.map((t) => [t, Object.fromEntries(Object.entries(addonsOf[t]).map(([n, f]) => [n, relative(ROOT, f)]))])),
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  writeFileSync(join(dist, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+function upToDate(dist) {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8'));
+    const files = [manifest.bundle.file, ...manifest.binaries.map((b) => b.file)];
+    return manifest.inputs === inputsDigest() && files.every((f) => existsSync(join(ROOT, f))) ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function mb(bytes) {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+function printSizes(manifest) {
+  const rows = [[manifest.bundle.file, manifest.bundle.bytes, 'portable bundle, no addon (armv7 boards, any Node >= 20.11)']];
+  for (const b of manifest.binaries) {
+    const addons = Object.entries(b.addons).map(([n, a]) => `${n} ${(a.bytes / 1024).toFixed(0)} KiB`).join(', ');
+    rows.push([b.file, b.bytes, `Node ${mb(b.node.bytesUnstripped)} stripped to ${mb(b.node.bytesStripped)}; addons: ${addons || 'none'}`]);
+  }
+  for (const [file, bytes, note] of rows) process.stdout.write(`${file.padEnd(26)} ${String(bytes).padStart(10)} B  ${mb(bytes).padStart(9)}  ${note}\n`);
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const dist = join(ROOT, 'dist');
+  if (args.includes('--if-stale')) {
+    const current = upToDate(dist);
+    if (current) {
+      log('dist/ is up to date (same inputs digest)');
+      printSizes(current);
+      return;
+    }
+  }
+  mkdirSync(dist, { recursive: true });
+  const manifest = await buildAll(dist);
+  printSizes(manifest);
+  log(`done in ${manifest.seconds} s`);
+  if (args.includes('--check')) {
+    const again = join(dist, 'build', 'again');
+    const second = await buildAll(again);
+    const files = [[manifest.bundle, second.bundle], ...manifest.binaries.map((b, i) => [b, second.binaries[i]])];
+    let same = true;
+    for (const [a, b] of files) {
+      const equal = a.sha256 === b.sha256;
+      same &&= equal;
+      process.stdout.write(`reproducible ${a.file}: ${equal ? 'yes' : 'NO'} (${a.sha256.slice(0, 16)} / ${b.sha256.slice(0, 16)})\n`);
+    }
+    rmSync(again, { recursive: true, force: true });
+    if (!same) process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    process.stderr.write(`build:sea: ${err.message}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,37 @@
+// The portable bundle: src/sea/main.ts and everything it imports, npm
+// packages included, as one CommonJS file for Node >= 20.11. Native addon
+// loaders are pointed at src/sea/addon-loader.ts (addon-plugin.mjs), so the
+// same file is the SEA's main script. No timestamps, paths or source maps go
+// in: two builds of the same tree are byte-equal.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addonPlugin } from './addon-plugin.mjs';
+
+/**
+ * Writes `outfile`; returns the names of the addons the bundle loads (the SEA
+ * assets it needs).
+ */
+export async function bundle({ root, outfile }) {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const used = new Set();
+  await build({
+    entryPoints: [join(root, 'src', 'sea', 'main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    // The armv7 board's Node is 20.11: nothing newer than what it runs.
+    target: 'node20.11',
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' },
+    define: { __TIMENODE_BUILD__: JSON.stringify({ version }) },
+    // Whitespace and syntax only: stack traces keep their function names.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'eof',
+    absWorkingDir: root,
+    logLevel: 'warning',
+    plugins: [addonPlugin({ root, used })],
+  });
+  return [...used].sort();
+}

@@ -1,0 +1,74 @@
+// `timenode info`: what this copy of the node is and where its hot paths
+// run: version, packaging (single executable, portable bundle or sources),
+// platform, Node, the addons unpacked from a single executable, and every
+// backend choice with its reason. The first thing to run on a new board.
+import { BackendChoice, backendChoices } from '../hotpath/selection';
+import { AddonLoad, embeddedAddons } from '../sea/addon-loader';
+import { Packaging, packaging, version } from '../sea/runtime';
+import { Command, parseFlags } from './args';
+
+export interface Info {
+  version: string;
+  packaging: Packaging;
+  sea: boolean;
+  platform: string;
+  arch: string;
+  node: string;
+  addons: AddonLoad[];
+  hotPaths: BackendChoice[];
+}
+
+export function collectInfo(): Info {
+  const kind = packaging();
+  return {
+    version: version(),
+    packaging: kind,
+    sea: kind === 'sea',
+    platform: process.platform,
+    arch: process.arch,
+    node: process.version,
+    addons: embeddedAddons(),
+    hotPaths: backendChoices(),
+  };
+}
+
+const PACKAGING: Record<Packaging, string> = {
+  sea: 'single executable (Node and addons inside)',
+  bundle: 'portable bundle on this Node (no addon inside)',
+  source: 'sources (lib/, addons from node_modules and native/)',
+};
+
+export function formatInfo(info: Info): string {
+  const lines = [
+    `timenode ${info.version}`,
+    `packaging  ${PACKAGING[info.packaging]}`,
+    `platform   ${info.platform}-${info.arch}`,
+    `node       ${info.node}`,
+    `sea        ${info.sea ? 'yes' : 'no'}`,
+  ];
+  if (info.addons.length > 0) {
+    lines.push('addons');
+    for (const a of info.addons) lines.push(`  ${a.name.padEnd(14)} ${a.ok ? 'loaded' : 'not loaded'}: ${a.detail}`);
+  }
+  const native = info.hotPaths.filter((c) => c.kind === 'native').length;
+  lines.push(`hot paths  ${native} of ${info.hotPaths.length} native`);
+  for (const c of info.hotPaths) lines.push(`  ${c.path.padEnd(14)} ${c.kind.padEnd(8)} ${c.impl.padEnd(30)} ${c.why}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const info: Command = {
+  name: 'info',
+  usage: `Usage: timenode info [--json]
+
+Prints the version, how this copy is packaged (single executable, portable
+bundle or sources), platform, Node version, the native addons a single
+executable unpacked, and which backend each hot path runs on and why.
+`,
+  async run(argv) {
+    const flags = parseFlags(info, argv, { json: { type: 'boolean' } });
+    if (!flags) return 0;
+    const collected = collectInfo();
+    process.stdout.write(flags.json ? `${JSON.stringify(collected, null, 2)}\n` : formatInfo(collected));
+    return 0;
+  },
+};

@@ -1,0 +1,17 @@
+// Entry of the single-file builds: dist/timenode.cjs (the portable bundle)
+// and the SEA binaries that carry it. bin/timenode is the same call for the
+// transpiled sources.
+import { main } from '../cli/main';
+import { isSea } from './runtime';
+
+/**
+ * `timenode devnet` forks bin/timenode for each node; from a SEA that fork
+ * re-runs this binary with the script path as the first argument (a SEA
+ * ignores it). Drop it so the child sees `start …` like any other run.
+ */
+function commandLine(argv: string[]): string[] {
+  if (isSea() && /(^|\/)bin\/timenode$/.test(argv[0] ?? '')) return argv.slice(1);
+  return argv;
+}
+
+void main(commandLine(process.argv.slice(2)));

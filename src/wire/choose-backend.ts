@@ -1,0 +1,33 @@
+// The one rule every wire selector follows. TIMENODE_NATIVE=0: the TS
+// backend. TIMENODE_NATIVE=1: the native one, or NativeRequiredError naming
+// the path. Unset: whichever bench/hotpath.ts measured faster, with the
+// figures in `why`; a native winner whose addon failed to load falls back
+// and says why. The addon is loaded only when a path wants it.
+import { NativeRequiredError, nativeMode, recordChoice } from '../hotpath/selection';
+import { Addon, loadAddon } from './native/addon';
+
+export interface Measured {
+  /** The default when TIMENODE_NATIVE is unset, from bench/hotpath.ts on the reference machine. */
+  winner: 'native' | 'ts';
+  /** The figures that decided it: "ts is faster: 2.1M vs 1.4M frames/s on …". */
+  why: string;
+}
+
+export function chooseBackend<T>(path: string, ts: T, native: (addon: Addon) => T, measured: Measured): T {
+  const mode = nativeMode();
+  if (mode === 'off') return useTs(path, 'TIMENODE_NATIVE=0');
+  if (mode === 'auto' && measured.winner === 'ts') return useTs(path, measured.why);
+  const load = loadAddon();
+  if (!load.addon) {
+    if (mode === 'required') throw new NativeRequiredError(path, load.error);
+    return useTs(path, `${load.error} (${measured.why})`);
+  }
+  const impl = path === 'crc32c' ? `timenode addon (${load.addon.crc32cImpl})` : 'timenode addon';
+  recordChoice({ path, kind: 'native', impl, why: mode === 'required' ? 'TIMENODE_NATIVE=1' : measured.why });
+  return native(load.addon);
+
+  function useTs(p: string, why: string): T {
+    recordChoice({ path: p, kind: 'fallback', impl: 'ts', why });
+    return ts;
+  }
+}

@@ -1,0 +1,91 @@
+// §5 Votes and finality and §3 utxo_state, live, with A the only masternode
+// (n = 1, q = 1): a valid tx is relayed, A locks its inputs (a `locked`
+// hint), votes accept, sees the quorum first and sends `finalized` with its
+// vote, and marks the inputs spent (a `spent` hint). A hint a peer sends A is
+// counted and never relayed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { txId } from '../../../src/chain/layouts';
+import { verifyVote } from '../../../src/chain/signing';
+import { hash } from '../../../src/crypto';
+import type { Node } from '../../../src/node/node';
+import { startNode, testGenesis, testKey, waitFor } from '../../support/harness';
+import type { RawPeer } from '../../support/raw-peer';
+import { closeAll, connectPeer, isTx, received, validTx } from './support';
+
+// This file's addresses: 127.0.6.60 – 127.0.6.69.
+const A_IP = '127.0.6.60';
+const S_IP = '127.0.6.61';
+const O_IP = '127.0.6.62';
+
+const A_KEY = testKey(6);
+const genesis = testGenesis([A_KEY], { time: Date.now() - 3000, interval: 1000 });
+
+test('voting: a 1-masternode A relays a tx, votes, finalizes with its vote, and sends utxo hints; hints it receives are counted, never relayed', async () => {
+  assert.deepEqual({ n: genesis.masternodes.length, q: genesis.quorum }, { n: 1, q: 1 });
+  const A: Node = await startNode({ ip: A_IP, keys: A_KEY, genesis });
+  let S: RawPeer | undefined;
+  let O: RawPeer | undefined;
+  try {
+    assert.equal(A.chain.isMasternode, true);
+    S = await connectPeer(A, A_IP, S_IP, testKey(193), genesis);
+    O = await connectPeer(A, A_IP, O_IP, testKey(194), genesis);
+
+    const tx = validTx('voting');
+    const txid = txId(tx);
+    const input = tx.inputs[0]!;
+    S.sendMessage({ type: 'tx', tx });
+
+    const finalized = await O.waitForMessage('finalized', (m) => m.txid.equals(txid), 5000);
+    const relayedTx = received(O, 'tx', isTx(txid));
+    assert.equal(relayedTx.length, 1, 'O received the tx once');
+    const votes = received(O, 'vote', (m) => m.vote.txid.equals(txid));
+    assert.equal(votes.length, 1, 'O received one vote for the tx');
+    const vote = votes[0]!.vote;
+    assert.deepEqual({ voter: vote.voter.toString('hex'), accept: vote.accept, valid: verifyVote(vote) }, { voter: A_KEY.publicKey.toString('hex'), accept: true, valid: true }, "A's own valid accept vote");
+    assert.equal(finalized.votes.length, 1, 'the proof holds q = 1 vote');
+    assert.deepEqual(finalized.votes[0], vote, "the proof is A's vote");
+    // Relay order: the tx, then the vote it caused, then the proof.
+    const iTx = O.messages.indexOf(relayedTx[0]!);
+    const iVote = O.messages.indexOf(votes[0]!);
+    const iFinal = O.messages.indexOf(finalized);
+    assert.ok(iTx < iVote && iVote < iFinal, `tx (${iTx}) before vote (${iVote}) before finalized (${iFinal})`);
+
+    // Hints: the input was locked by the tx, then spent by it.
+    const hintFor = (state: string) => received(O!, 'utxo_state', (m) => m.txid.equals(input.txid) && m.index === input.index && m.state === state);
+    await waitFor('the spent hint at O', () => hintFor('spent').length === 1, 5000);
+    const locked = hintFor('locked');
+    const spent = hintFor('spent');
+    assert.equal(locked.length, 1, 'one locked hint');
+    assert.ok(locked[0]!.by.equals(txid) && spent[0]!.by.equals(txid), 'both hints name the tx');
+    assert.ok(O.messages.indexOf(locked[0]!) < O.messages.indexOf(spent[0]!), 'locked before spent');
+
+    assert.equal(A.chain.pool.isFinal(txid), true);
+    assert.equal(A.status().finalized, 1);
+    // The sender does not get its own tx back, but it does get A's vote and proof.
+    assert.equal(received(S, 'tx').length, 0, 'the tx is not echoed to S');
+    await S.waitForMessage('finalized', (m) => m.txid.equals(txid), 5000);
+    assert.equal(received(S, 'vote', (m) => m.vote.txid.equals(txid)).length, 1);
+
+    // A hint from a peer: counted, not relayed. The control tx after it makes A send O its own hints
+    // for the control's input, which are told apart by txid.
+    const stray = { type: 'utxo_state' as const, txid: hash(Buffer.from('stray hint')), index: 7, state: 'locked' as const, by: hash(Buffer.from('stray by')) };
+    const hintsBefore = A.chain.stats().hintsReceived;
+    S.sendMessage(stray);
+    const controlTx = validTx('voting control');
+    S.sendMessage({ type: 'tx', tx: controlTx });
+    await O.waitForMessage('finalized', (m) => m.txid.equals(txId(controlTx)), 5000);
+    assert.equal(A.chain.stats().hintsReceived, hintsBefore + 1, 'A counted the hint');
+    assert.equal(received(O, 'utxo_state', (m) => m.txid.equals(stray.txid) || m.by.equals(stray.by)).length, 0, 'the hint S sent never reached O');
+    assert.equal(A.chain.stats().invalid, 0, 'nothing S sent was invalid');
+
+    // Exactly once, checked after the control has come through.
+    assert.equal(received(O, 'tx', isTx(txid)).length, 1);
+    assert.equal(received(O, 'vote', (m) => m.vote.txid.equals(txid)).length, 1);
+    assert.equal(received(O, 'finalized', (m) => m.txid.equals(txid)).length, 1);
+    assert.equal(A.status().finalized, 2);
+  } finally {
+    await closeAll([S, O]);
+    await A.stop();
+  }
+});
