@@ -4,7 +4,7 @@
 // (src/wire/frame.ts, crc32c.ts, cobs.ts; the timer heap in
 // src/net/scheduler.ts) quote these numbers.
 //
-//   node build/compile.mjs && node lib/bench/hotpath.js [--quick] [--json]
+//   node build/compile.mjs && node lib/bench/hotpath.js [--quick] [--json] [--only=crc32c,cobs]
 import assert from 'node:assert/strict';
 import { HeapEntry, TimerHeap } from '../src/net/scheduler';
 import { cobsDecode as jsCobsDecode, cobsEncode as jsCobsEncode } from '../src/wire/js/cobs';
@@ -296,12 +296,14 @@ function main(): void {
   const addon = load.addon;
   if (!addon) process.stderr.write(`${load.error}: TS figures only\n`);
   else process.stderr.write(`addon loaded; crc32c runs on ${addon.crc32cImpl}\n`);
-  const rows = [
-    ...frameCases(addon, timing),
-    ...crcCases(addon, timing),
-    ...cobsCases(addon, timing),
-    ...heapCases(addon, timing),
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const groups: [string, (a: Addon | undefined, t: Timing) => Row[]][] = [
+    ['frame-scan', frameCases],
+    ['crc32c', crcCases],
+    ['cobs', cobsCases],
+    ['timer-heap', heapCases],
   ];
+  const rows = groups.filter(([name]) => !only || only.includes(name)).flatMap(([, cases]) => cases(addon, timing));
   if (process.argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ node: process.version, arch: process.arch, rows }, null, 2)}\n`);
     return;

@@ -5,7 +5,8 @@
 // in: two builds of the same tree are byte-equal.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { addonPlugin } from './addon-plugin.mjs';
 
 /**
@@ -34,4 +35,10 @@ export async function bundle({ root, outfile }) {
     plugins: [addonPlugin({ root, used })],
   });
   return [...used].sort();
+}
+
+// `node build/sea/bundle.mjs OUTFILE`: the bundle alone (the tests compare it with dist/timenode.cjs).
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  await bundle({ root, outfile: process.argv[2] ?? join(root, 'dist', 'timenode.cjs') });
 }

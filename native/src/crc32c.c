@@ -1,8 +1,8 @@
 /* CRC-32C (Castagnoli, reflected 0x82f63b78), the serial frame's checksum.
- * The CPU's own instruction where there is one — SSE4.2 on x86 (checked at
- * run time, so one build serves every x86-64), the ARMv8 CRC extension where
- * the compiler targets it — and slicing-by-8 everywhere else (armv7, older
- * CPUs). Twin of src/wire/js/crc32c.ts. */
+ * The CPU's own instruction where there is one — SSE4.2 on x86-64, the ARMv8
+ * CRC extension on aarch64, both checked at run time so that one build serves
+ * every CPU of its architecture — and slicing-by-8 everywhere else (armv7,
+ * older CPUs, other compilers). Twin of src/wire/js/crc32c.ts. */
 #include <string.h>
 #include "hotpath.h"
 
@@ -10,7 +10,12 @@
 
 static uint32_t table[8][256];
 
+/* Whether this CPU has the CRC instruction the build can use. */
+static void detect(void);
+
+/* Fills the tables and asks the CPU, once per process (every call sets the same values). */
 void tn_crc32c_init(void) {
+  detect();
   for (uint32_t i = 0; i < 256; i++) {
     uint32_t c = i;
     for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ POLY : c >> 1;
@@ -61,14 +66,25 @@ static int cpu_has_hw_crc(void) {
 #endif
 }
 
-#elif defined(__ARM_FEATURE_CRC32)
-/* aarch64 built with the CRC extension (-march=armv8-a+crc, or an armv8.1+
- * default); a plain armv8-a or armv7 build takes slicing-by-8. */
+#elif defined(__ARM_FEATURE_CRC32) || (defined(__aarch64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__))
+/* ARMv8's CRC extension: every Raspberry Pi from the 3 on has it. Used
+ * directly where the compiler targets it (-march=armv8-a+crc, armv8.1+, Apple
+ * silicon); on aarch64 Linux with GCC the function is compiled for it and
+ * runs only if the kernel reports it (HWCAP_CRC32). armv7 boards (Pi 2 and
+ * older) take slicing-by-8. */
 #include <arm_acle.h>
 #define HAVE_HW_CRC 1
 #define HW_NAME "armv8-crc"
 
-static uint32_t crc32c_hw(const uint8_t *p, size_t n) {
+#if defined(__ARM_FEATURE_CRC32)
+#define CRC_TARGET
+#else
+#include <sys/auxv.h>
+#include <asm/hwcap.h>
+#define CRC_TARGET __attribute__((target("+crc")))
+#endif
+
+CRC_TARGET static uint32_t crc32c_hw(const uint8_t *p, size_t n) {
   uint32_t crc = 0xffffffffu;
   for (; n >= 8; n -= 8, p += 8) {
     uint64_t word;
@@ -80,26 +96,31 @@ static uint32_t crc32c_hw(const uint8_t *p, size_t n) {
 }
 
 static int cpu_has_hw_crc(void) {
+#if defined(__ARM_FEATURE_CRC32)
   return 1;
+#else
+  return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0;
+#endif
 }
 #endif
 
 #ifdef HAVE_HW_CRC
-static int use_hw = -1;
+static int use_hw;
 
-static int hw_ready(void) {
-  if (use_hw < 0) use_hw = cpu_has_hw_crc() ? 1 : 0;
-  return use_hw;
+static void detect(void) {
+  use_hw = cpu_has_hw_crc();
 }
 
 uint32_t tn_crc32c(const uint8_t *buf, size_t n) {
-  return hw_ready() ? crc32c_hw(buf, n) : tn_crc32c_portable(buf, n);
+  return use_hw ? crc32c_hw(buf, n) : tn_crc32c_portable(buf, n);
 }
 
 const char *tn_crc32c_impl(void) {
-  return hw_ready() ? HW_NAME : "slicing-by-8";
+  return use_hw ? HW_NAME : "slicing-by-8";
 }
 #else
+static void detect(void) {}
+
 uint32_t tn_crc32c(const uint8_t *buf, size_t n) {
   return tn_crc32c_portable(buf, n);
 }

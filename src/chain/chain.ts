@@ -174,7 +174,6 @@ export class Chain {
 
   onBlock(peer: PeerConnection, msg: MessageOf<'block'>): void {
     const block = msg.block;
-    if (block.height > peer.height) peer.noteHeight(block.height);
     const tip = this.tipState;
     if (block.height === tip.height + 1) {
       const verdict = validateBlock(block, tip, this.deps.genesis, this.deps.scheduler.now());
@@ -184,7 +183,10 @@ export class Chain {
     } else if (block.height <= tip.height && block.height > 0) {
       this.checkEquivocation(peer, block);
     }
-    // Higher than tip + 1: sync (triggered by noteHeight) fetches the gap.
+    // Noted only now: a block just stored does not make its sender higher than us (§5 Sync), so
+    // it must not start a get_blocks for that very block, whose answer would count as useless and
+    // penalise an honest peer. Higher than tip + 1: sync (triggered by noteHeight) fetches the gap.
+    if (block.height > peer.height) peer.noteHeight(block.height);
   }
 
   onGetBlocks(peer: PeerConnection, msg: MessageOf<'get_blocks'>): void {

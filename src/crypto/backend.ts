@@ -28,7 +28,7 @@ export interface HashBackend {
   readonly impl: string;
   /** BLAKE2b-256 of the concatenation of `parts`: the hot path. */
   hash(parts: readonly Uint8Array[]): Buffer;
-  /** BLAKE2b with any output length from 1 to 64 bytes (RFC 7693's vectors are BLAKE2b-512). */
+  /** BLAKE2b with an output of 16 to 64 bytes, libsodium's range (RFC 7693's vectors are BLAKE2b-512). */
   blake2b(parts: readonly Uint8Array[], outputBytes: number): Buffer;
 }
 

@@ -2,6 +2,9 @@
 // the hot-path registry (src/hotpath/selection.ts).
 import { BackendKind, nativeMode, NativeRequiredError, recordChoice } from '../hotpath/selection';
 
+/** Every native crypto path is libsodium through this addon. */
+const NATIVE_ADDON = 'sodium-native';
+
 export interface PathChoice<T extends { readonly impl: string }> {
   /** "hash", "sign", "verify", "verify-batch", "random". */
   path: string;
@@ -24,7 +27,7 @@ export function choose<T extends { readonly impl: string }>(choice: PathChoice<T
   try {
     native = choice.native();
   } catch (err) {
-    const reason = `native backend did not load (${firstLine(err)})`;
+    const reason = `${NATIVE_ADDON} did not load (${firstLine(err)})`;
     if (mode === 'required') throw new NativeRequiredError(choice.path, reason);
     return take('fallback', choice.fallback(), reason);
   }

@@ -3,6 +3,7 @@
 // learns to the ConnectionManager's dial policy.
 import type { MessageOf } from '../wire/messages';
 import { LIMITS } from '../wire/messages';
+import { normaliseIp } from './ip';
 import type { AddressBook } from './address-book';
 import type { ConnectionManager } from './connection-manager';
 import type { PeerConnection } from './peer-connection';
@@ -48,16 +49,28 @@ export class AddressGossip {
   onPeers(peer: PeerConnection, msg: MessageOf<'peers'>): void {
     const now = this.now();
     for (const entry of msg.peers) {
+      // The sender's own address arrives through its hello; skip it in any spelling.
+      if (safeNormalise(entry.ip) === peer.key) continue;
       // A peer's claim of `seen` is capped at now: nobody can push an entry to the front of our book.
-      if (entry.port === 0 || entry.ip === peer.key) continue;
+      if (entry.port === 0) continue;
       this.learn(entry.ip, entry.port, Math.min(entry.seen, now));
     }
   }
 
   /** Also used for addresses announced in `ann`. */
   learn(ip: string, port: number, seen: number): void {
-    this.book.add(ip, port, seen);
-    const entry = this.book.get(ip);
+    const key = safeNormalise(ip);
+    if (key === undefined) return; // not an address: schemas bound the text, not its meaning
+    this.book.add(key, port, seen);
+    const entry = this.book.get(key);
     if (entry) this.manager.learned(entry.ip, entry.port);
+  }
+}
+
+function safeNormalise(ip: string): string | undefined {
+  try {
+    return normaliseIp(ip);
+  } catch {
+    return undefined;
   }
 }

@@ -3,15 +3,14 @@
 // are one peer, and ports never take part.
 import { isIPv4, isIPv6 } from 'node:net';
 
-const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
-
 /** Returns the canonical text key of an address, or throws a RangeError naming it. */
 export function normaliseIp(address: string): string {
-  const mapped = MAPPED_V4.exec(address);
-  if (mapped && isIPv4(mapped[1] as string)) return mapped[1] as string;
   if (isIPv4(address)) return address;
-  if (isIPv6(address)) return formatIpv6(ipv6Bytes(address));
-  throw new RangeError(`not an IP address: ${JSON.stringify(address)}`);
+  if (!isIPv6(address)) throw new RangeError(`not an IP address: ${JSON.stringify(address)}`);
+  const bytes = ipv6Bytes(address);
+  // Any spelling of an IPv4-mapped address (::ffff:a.b.c.d, ::ffff:7f00:2, 0:0:0:0:0:ffff:…) is that IPv4 address.
+  const isMapped = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return isMapped ? [...bytes.subarray(12)].join('.') : formatIpv6(bytes);
 }
 
 function ipv4Bytes(ip: string): Buffer {

@@ -13,21 +13,31 @@ export interface Measured {
   why: string;
 }
 
-export function chooseBackend<T>(path: string, ts: T, native: (addon: Addon) => T, measured: Measured): T {
+/**
+ * `native` builds the native backend from the addon; `measured` is its own
+ * choice (unset TIMENODE_NATIVE) rather than one forced by TIMENODE_NATIVE=1,
+ * so it may keep short inputs on TS where the call overhead loses (bySize).
+ */
+export function chooseBackend<T>(path: string, ts: T, native: (addon: Addon, measured: boolean) => T, measured: Measured): T {
   const mode = nativeMode();
-  if (mode === 'off') return useTs(path, 'TIMENODE_NATIVE=0');
-  if (mode === 'auto' && measured.winner === 'ts') return useTs(path, measured.why);
+  if (mode === 'off') return useTs('TIMENODE_NATIVE=0');
+  if (mode === 'auto' && measured.winner === 'ts') return useTs(measured.why);
   const load = loadAddon();
   if (!load.addon) {
     if (mode === 'required') throw new NativeRequiredError(path, load.error);
-    return useTs(path, `${load.error} (${measured.why})`);
+    return useTs(`${load.error} (${measured.why})`);
   }
   const impl = path === 'crc32c' ? `timenode addon (${load.addon.crc32cImpl})` : 'timenode addon';
   recordChoice({ path, kind: 'native', impl, why: mode === 'required' ? 'TIMENODE_NATIVE=1' : measured.why });
-  return native(load.addon);
+  return native(load.addon, mode === 'auto');
 
-  function useTs(p: string, why: string): T {
-    recordChoice({ path: p, kind: 'fallback', impl: 'ts', why });
+  function useTs(why: string): T {
+    recordChoice({ path, kind: 'fallback', impl: 'ts', why });
     return ts;
   }
+}
+
+/** Inputs shorter than `from` bytes go to `short`, the rest to `long`. */
+export function bySize<R>(from: number, short: (data: Uint8Array) => R, long: (data: Uint8Array) => R): (data: Uint8Array) => R {
+  return (data) => (data.length < from ? short(data) : long(data));
 }

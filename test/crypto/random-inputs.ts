@@ -38,7 +38,10 @@ export class RandomInputs {
 
   bytes(n: number): Buffer {
     const out = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) out[i] = this.next() & 0xff;
+    for (let i = 0; i < n; i += 4) {
+      const word = this.next();
+      for (let j = 0; j < 4 && i + j < n; j++) out[i + j] = (word >>> (8 * j)) & 0xff;
+    }
     return out;
   }
 

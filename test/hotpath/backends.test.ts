@@ -11,8 +11,11 @@ import { REPO_ROOT } from './support';
 const SUITE = ['frame.test.js', 'serial.test.js', 'vectors.test.js'].map((f) => path.join(REPO_ROOT, 'lib', 'test', 'wire', f));
 
 function runSuite(native: '0' | '1'): void {
-  const run = spawnSync(process.execPath, ['--test', ...SUITE], {
-    env: { ...process.env, TIMENODE_NATIVE: native },
+  const env: NodeJS.ProcessEnv = { ...process.env, TIMENODE_NATIVE: native };
+  // A child `node --test` under a test runner would report to it instead of to us.
+  delete env.NODE_TEST_CONTEXT;
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...SUITE], {
+    env,
     encoding: 'utf8',
     cwd: REPO_ROOT,
   });

@@ -25,6 +25,7 @@ function feed(Reader: FrameReaderClass, maxFrame: number, chunks: Buffer[]): Out
     } catch (err) {
       assert.ok(err instanceof WireError, `not a WireError: ${String(err)}`);
       outcome.error = err.message;
+      outcome.buffered.push(reader.buffered);
       break;
     }
   }

@@ -9,8 +9,8 @@ import type { Node } from '../../src/node/node';
 import { startNode, testGenesis, testKey, waitFor } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
 
-// This file's addresses: 127.0.4.x.
-const NODE_IP = '127.0.4.1';
+// This file's addresses: 127.0.12.x.
+const NODE_IP = '127.0.12.1';
 const genesis = testGenesis([testKey(49)]);
 
 /** A CBOR text string head + bytes (short strings only). */
@@ -47,7 +47,7 @@ describe('the codec on a live connection', () => {
 
   before(async () => {
     node = await startNode({ ip: NODE_IP, keys: testKey(41), genesis });
-    bystander = await RawPeer.connect({ host: NODE_IP, port: node.listenPort, localAddress: '127.0.4.2' });
+    bystander = await RawPeer.connect({ host: NODE_IP, port: node.listenPort, localAddress: '127.0.12.2' });
     await bystander.handshake({ keys: testKey(42), genesis });
   });
 
@@ -58,7 +58,7 @@ describe('the codec on a live connection', () => {
 
   /** An established RawPeer from a fresh IP (protocol errors are scored per IP; each case gets its own). */
   async function offender(): Promise<{ peer: RawPeer; ip: string }> {
-    const ip = `127.0.4.${nextIp++}`;
+    const ip = `127.0.12.${nextIp++}`;
     const peer = await RawPeer.connect({ host: NODE_IP, port: node.listenPort, localAddress: ip });
     await peer.handshake({ keys: testKey(nextIp + 100), genesis });
     await waitFor(`${ip} registered`, () => node.registry.get(ip));
@@ -77,7 +77,7 @@ describe('the codec on a live connection', () => {
       // Only that connection: the bystander is still served.
       assert.ok(bystander.isOpen, 'the bystander connection is still open');
       await bystander.pingPong();
-      assert.ok(node.registry.get('127.0.4.2')?.isOpen, 'the node still lists the bystander');
+      assert.ok(node.registry.get('127.0.12.2')?.isOpen, 'the node still lists the bystander');
     } finally {
       peer.destroy();
     }
@@ -106,7 +106,7 @@ describe('the codec on a live connection', () => {
   });
 
   test("the node's hello is plain CBOR: cbor-x decodes the captured bytes to the same fields, ms as integers", async () => {
-    const peer = await RawPeer.connect({ host: NODE_IP, port: node.listenPort, localAddress: '127.0.4.3' });
+    const peer = await RawPeer.connect({ host: NODE_IP, port: node.listenPort, localAddress: '127.0.12.3' });
     try {
       const ours = await peer.waitForMessage('hello');
       const raw = peer.payloads[0];

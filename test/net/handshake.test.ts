@@ -7,8 +7,8 @@ import type { Node } from '../../src/node/node';
 import { freePort, startNode, testGenesis, testKey, waitFor } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
 
-// This file's addresses: 127.0.3.x.
-const NODE_IP = '127.0.3.1';
+// This file's addresses: 127.0.11.x.
+const NODE_IP = '127.0.11.1';
 const nodeKeys = testKey(31);
 const peerKeys = testKey(32);
 const genesis = testGenesis([testKey(39)]);
@@ -33,7 +33,7 @@ describe('handshake against a real node', () => {
   }
 
   test('a RawPeer that dials the node completes the handshake: the node registers it as inbound and established', async () => {
-    const ip = '127.0.3.10';
+    const ip = '127.0.11.10';
     const peer = await dial(ip);
     const { hello } = await peer.handshake({ keys: peerKeys, genesis, port: 0 });
     assert.equal(hello.node.toString('hex'), nodeKeys.publicKey.toString('hex'), 'the node names its own key in hello');
@@ -46,14 +46,14 @@ describe('handshake against a real node', () => {
   });
 
   test('a node dials the RawPeer it was given as --peer: registered as outbound and established', async () => {
-    const rawIp = '127.0.3.2';
+    const rawIp = '127.0.11.2';
     const listener = await RawPeer.listen({ host: rawIp, port: freePort() });
-    const dialer = await startNode({ ip: '127.0.3.3', keys: testKey(33), genesis, peers: [`${rawIp}:${listener.port}`] });
+    const dialer = await startNode({ ip: '127.0.11.3', keys: testKey(33), genesis, peers: [`${rawIp}:${listener.port}`] });
     nodes.push(dialer);
     try {
       const peer = await listener.accepted;
       peers.push(peer);
-      assert.equal(peer.remoteAddress.replace(/^::ffff:/, ''), '127.0.3.3', 'the node dials from its listen address');
+      assert.equal(peer.remoteAddress.replace(/^::ffff:/, ''), '127.0.11.3', 'the node dials from its listen address');
       await peer.handshake({ keys: peerKeys, genesis, port: listener.port });
       const entry = await waitFor(`dialer's status lists ${rawIp}`, () => dialer.status().peers.find((p) => p.ip === rawIp));
       assert.deepEqual({ direction: entry.direction, state: entry.state }, { direction: 'outbound', state: 'established' });
@@ -64,7 +64,7 @@ describe('handshake against a real node', () => {
   });
 
   test('hello with version 2 is refused with reject "version" naming both versions', async () => {
-    const peer = await dial('127.0.3.11');
+    const peer = await dial('127.0.11.11');
     const outcome = await peer.tryHandshake({ keys: peerKeys, genesis, version: 2 });
     assert.equal(outcome.ok, false);
     if (outcome.ok) return;
@@ -74,46 +74,46 @@ describe('handshake against a real node', () => {
   });
 
   test('hello on another network is refused with reject "network"; the log names both networks', async () => {
-    const peer = await dial('127.0.3.12');
+    const peer = await dial('127.0.11.12');
     const outcome = await peer.tryHandshake({ keys: peerKeys, genesis, network: 'othernet' });
     assert.equal(outcome.ok ? 'ok' : outcome.reject.code, 'network');
     await peer.waitClosed();
-    const line = logLines.find((l) => l.includes('127.0.3.12') && l.includes('code=network'));
-    assert.ok(line, `no log line with code=network for 127.0.3.12 in:\n${logLines.join('\n')}`);
+    const line = logLines.find((l) => l.includes('127.0.11.12') && l.includes('code=network'));
+    assert.ok(line, `no log line with code=network for 127.0.11.12 in:\n${logLines.join('\n')}`);
     assert.match(line, /"testnet"/, 'the log line names our network');
     assert.match(line, /"othernet"/, 'the log line names theirs');
   });
 
   test('hello with another genesis hash is refused with reject "genesis"; the log names both hashes', async () => {
-    const peer = await dial('127.0.3.13');
+    const peer = await dial('127.0.11.13');
     const other = testGenesis([testKey(38)], { network: 'testnet' });
     const outcome = await peer.tryHandshake({ keys: peerKeys, genesis, genesisHash: other.hash });
     assert.equal(outcome.ok ? 'ok' : outcome.reject.code, 'genesis');
     await peer.waitClosed();
-    const line = logLines.find((l) => l.includes('127.0.3.13') && l.includes('code=genesis'));
-    assert.ok(line, `no log line with code=genesis for 127.0.3.13 in:\n${logLines.join('\n')}`);
+    const line = logLines.find((l) => l.includes('127.0.11.13') && l.includes('code=genesis'));
+    assert.ok(line, `no log line with code=genesis for 127.0.11.13 in:\n${logLines.join('\n')}`);
     assert.ok(line.includes(genesis.hash.toString('hex')), `log line does not name our genesis: ${line}`);
     assert.ok(line.includes(other.hash.toString('hex')), `log line does not name theirs: ${line}`);
   });
 
   test("hello carrying the node's own key is refused with reject \"self\"", async () => {
-    const peer = await dial('127.0.3.14');
+    const peer = await dial('127.0.11.14');
     const outcome = await peer.tryHandshake({ keys: peerKeys, genesis, claimKey: nodeKeys.publicKey });
     assert.equal(outcome.ok ? 'ok' : outcome.reject.code, 'self');
     await peer.waitClosed();
   });
 
   test('an auth whose signature does not verify is refused with reject "protocol"', async () => {
-    const peer = await dial('127.0.3.15');
+    const peer = await dial('127.0.11.15');
     const outcome = await peer.tryHandshake({ keys: peerKeys, genesis, badAuth: true });
     assert.equal(outcome.ok ? 'ok' : outcome.reject.code, 'protocol');
     if (!outcome.ok) assert.match(outcome.reject.reason, /auth signature does not verify/);
     await peer.waitClosed();
-    assert.equal(node.registry.get('127.0.3.15'), undefined, 'a bad auth never registers');
+    assert.equal(node.registry.get('127.0.11.15'), undefined, 'a bad auth never registers');
   });
 
   test('no hello within handshakeDeadlineMs (300 ms) gets reject "timeout"', async () => {
-    const peer = await dial('127.0.3.16');
+    const peer = await dial('127.0.11.16');
     const started = Date.now();
     const outcome = await peer.tryHandshake({ keys: peerKeys, genesis, noHello: true, timeoutMs: 3000 });
     const elapsed = Date.now() - started;
@@ -123,7 +123,7 @@ describe('handshake against a real node', () => {
   });
 
   test('a hello but no auth within the deadline also gets reject "timeout"', async () => {
-    const peer = await dial('127.0.3.17');
+    const peer = await dial('127.0.11.17');
     peer.sendMessage(peer.helloFor({ keys: peerKeys, genesis }));
     const reject = await peer.waitForMessage('reject', () => true, 3000);
     assert.equal(reject.code, 'timeout');
@@ -131,7 +131,7 @@ describe('handshake against a real node', () => {
   });
 
   test('a ping before auth is a protocol error: reject "protocol", connection closed', async () => {
-    const peer = await dial('127.0.3.18');
+    const peer = await dial('127.0.11.18');
     peer.sendMessage(peer.helloFor({ keys: peerKeys, genesis }));
     peer.sendMessage({ type: 'ping', nonce: Buffer.alloc(8, 1), time: Date.now(), height: 0 });
     const reject = await peer.waitForMessage('reject');

@@ -9,8 +9,8 @@ import type { Node } from '../../src/node/node';
 import { startNode, testGenesis, testKey, waitFor } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
 
-// This file's addresses: 127.0.5.x.
-const NODE_IP = '127.0.5.1';
+// This file's addresses: 127.0.13.x.
+const NODE_IP = '127.0.13.1';
 const genesis = testGenesis([testKey(59)]);
 const TIMINGS = { pingIntervalMs: 100, pongDeadlineMs: 200 };
 
@@ -36,7 +36,7 @@ describe('ping/pong against a real node (ping every 100 ms, deadline 200 ms)', (
   }
 
   test('RTT is measured from matched pongs: status peers[].rttMs is a number ≥ 0', async () => {
-    const ip = '127.0.5.10';
+    const ip = '127.0.13.10';
     await established(ip);
     const entry = await waitFor('three pongs matched', () => {
       const p = node.registry.get(ip);
@@ -49,7 +49,7 @@ describe('ping/pong against a real node (ping every 100 ms, deadline 200 ms)', (
   });
 
   test('a pong with an unknown nonce is counted in unknownPongs and is not fatal', async () => {
-    const ip = '127.0.5.11';
+    const ip = '127.0.13.11';
     const peer = await established(ip);
     peer.sendMessage({ type: 'pong', nonce: Buffer.from('deadbeefdeadbeef', 'hex'), time: Date.now(), height: 0 });
     peer.sendMessage({ type: 'pong', nonce: Buffer.from('0102030405060708', 'hex'), time: Date.now(), height: 0 });
@@ -61,7 +61,7 @@ describe('ping/pong against a real node (ping every 100 ms, deadline 200 ms)', (
   });
 
   test('a peer that never answers pings is dropped with reject "timeout" after 3 missed pongs', async () => {
-    const ip = '127.0.5.12';
+    const ip = '127.0.13.12';
     const started = Date.now();
     const peer = await established(ip, false);
     const reject = await peer.waitForMessage('reject', () => true, 3000);

@@ -7,13 +7,34 @@ import assert from 'node:assert/strict';
 import { Scheduler } from '../../src/net/scheduler';
 import { waitFor } from '../support/harness';
 
+/**
+ * A real clock that can be held still while a test schedules, so that every
+ * delay counts from the same instant however slow the machine is; the timers
+ * themselves stay real.
+ */
+function holdableClock(): { now: () => number; hold: () => void; release: () => void } {
+  let held: number | undefined;
+  return {
+    now: () => held ?? Date.now(),
+    hold: () => {
+      held = Date.now();
+    },
+    release: () => {
+      held = undefined;
+    },
+  };
+}
+
 test('tasks run in due order; equal due times run in the order they were scheduled', async () => {
-  const s = new Scheduler();
+  const clock = holdableClock();
+  const s = new Scheduler(clock.now);
   const ran: string[] = [];
   try {
+    clock.hold();
     for (const [name, delay] of [['c30', 30], ['a10', 10], ['b20', 20], ['a10-second', 10], ['z0', 0], ['a10-third', 10]] as const) {
       s.after(delay, () => ran.push(name));
     }
+    clock.release();
     await waitFor('all six ran', () => ran.length === 6, 2000);
     assert.deepEqual(ran, ['z0', 'a10', 'a10-second', 'a10-third', 'b20', 'c30']);
   } finally {
@@ -41,18 +62,29 @@ test('a cancelled task never runs; cancel is idempotent and safe on undefined an
   }
 });
 
-test('a task scheduled from inside a running task runs too, and in order', async () => {
+test('tasks scheduled from inside a running task run too, in due order with the rest', async () => {
   const s = new Scheduler();
-  const ran: string[] = [];
-  try {
-    s.after(5, () => {
-      ran.push('outer');
-      s.after(0, () => ran.push('inner'));
-      s.after(10, () => ran.push('inner-later'));
+  const ran: { name: string; due: number; seq: number }[] = [];
+  let seq = 0;
+  const at = (delay: number, name: string, then?: () => void): void => {
+    const order = seq++;
+    const task = s.after(delay, () => {
+      ran.push({ name, due: task.due, seq: order });
+      then?.();
     });
-    s.after(8, () => ran.push('sibling'));
+  };
+  try {
+    at(5, 'outer', () => {
+      at(0, 'inner');
+      at(10, 'inner-later');
+    });
+    at(8, 'sibling');
     await waitFor('all ran', () => ran.length === 4, 2000);
-    assert.deepEqual(ran, ['outer', 'inner', 'sibling', 'inner-later']);
+    assert.deepEqual(ran.map((r) => r.name).sort(), ['inner', 'inner-later', 'outer', 'sibling']);
+    // Whatever the timer's lateness, the run order is the (due, scheduling order) order.
+    const expected = [...ran].sort((a, b) => a.due - b.due || a.seq - b.seq).map((r) => r.name);
+    assert.deepEqual(ran.map((r) => r.name), expected);
+    assert.equal(ran[0]?.name, 'outer');
   } finally {
     s.stop();
   }
@@ -85,10 +117,12 @@ test('cancel-heavy load keeps the heap small: 10,000 scheduled, 9,990 cancelled 
 });
 
 test('the survivors of a compaction run in due order', async () => {
-  const s = new Scheduler();
+  const clock = holdableClock();
+  const s = new Scheduler(clock.now);
   const ran: number[] = [];
   try {
     const tasks = [];
+    clock.hold();
     // Descending delays, so heap order is not insertion order.
     for (let i = 0; i < 500; i++) tasks.push(s.after(60 - Math.floor(i / 10), () => ran.push(i)));
     const kept: number[] = [];
@@ -96,6 +130,7 @@ test('the survivors of a compaction run in due order', async () => {
       if (i % 50 === 7) kept.push(i);
       else s.cancel(tasks[i]);
     }
+    clock.release();
     assert.ok(s.size < 500, `compaction ran (size ${s.size})`);
     await waitFor('survivors ran', () => ran.length === kept.length, 2000);
     const due = (i: number): number => 60 - Math.floor(i / 10);

@@ -175,6 +175,8 @@ test('3 devnet processes form exactly 3 connections, keep them 30 s without reco
         });
         const heights = sample.map((s) => s.height);
         assert.ok(Math.max(...heights) - Math.min(...heights) <= 1, `sample ${samples}: heights ${heights.join(', ')} differ by more than 1:\n${seen}`);
+        // One chain: two nodes at one height hold the same block there.
+        for (const x of sample) for (const y of sample) if (x.height === y.height) assert.equal(x.tip, y.tip, `sample ${samples}: two tips at height ${x.height}:\n${seen}`);
       }
       assert.ok(samples >= 25, `only ${samples} samples in ${WINDOW_MS} ms`);
       const lastHeight = Math.min(...sample.map((s) => s.height));

@@ -63,7 +63,7 @@ export class RawPeer {
   readonly closed: Promise<void>;
   /** Answer the node's pings (on by default, so that a handshaken RawPeer stays connected). */
   answerPings = true;
-  /** Our challenge, once hello is sent. */
+  /** The challenge our hello carries; the node must sign it in its auth. */
   readonly challenge = randomBytes(32);
   private readonly reader = new FrameReader();
   private readonly waiters = new Set<Waiter>();

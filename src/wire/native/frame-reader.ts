@@ -3,7 +3,6 @@
 // chunk, as the TS reader does. The frame that straddles two chunks is left
 // to a JsFrameReader, so the partial-frame rules and their limits exist once.
 import {
-  badLengthError,
   DEFAULT_MAX_FRAME,
   FrameReaderApi,
   FrameReaderClass,
@@ -11,7 +10,7 @@ import {
   U32_MAX,
   usedAfterError,
 } from '../js/frame-reader';
-import { Addon, SCAN_BAD_LENGTH, SCAN_END, SCAN_HEADER } from './addon';
+import { Addon, SCAN_FULL, SCAN_HEADER } from './addon';
 
 /** Room for this many frames per call; a chunk with more takes several calls. */
 const FRAMES_PER_CALL = 4096;
@@ -64,11 +63,10 @@ export function nativeFrameReader(addon: Addon): FrameReaderClass {
           out.push(chunk.subarray(start, start + (found[w + 1] as number)));
         }
         i = found[0] as number;
-        const status = found[1] as number;
-        if (status === SCAN_BAD_LENGTH) throw badLengthError(found[2] as number, this.maxFrame);
-        if (status === SCAN_END) break;
+        if (found[1] !== SCAN_FULL) break;
       }
-      // A partial prefix or body: the edge reader keeps it (and returns nothing).
+      // What is left is a partial frame, which the edge reader keeps, or a bad
+      // length, which it refuses: the TS reader's own error and state after it.
       if (i < n) this.edge.push(chunk.subarray(i));
       return out;
     }

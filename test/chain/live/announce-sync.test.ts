@@ -7,13 +7,12 @@
 // cannot catch up when it does fall behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockHash } from '../../../src/chain/layouts';
+import { blockHash, txId } from '../../../src/chain/layouts';
 import type { Node } from '../../../src/node/node';
 import type { MessageOf } from '../../../src/wire/messages';
 import { startNode, testGenesis, testKey } from '../../support/harness';
 import type { RawPeer } from '../../support/raw-peer';
 import { buildChain, closeAll, connectPeer, isBlock, linesWith, received, validTx } from './support';
-import { txId } from '../../../src/chain/layouts';
 
 // This file's addresses: 127.0.6.80 – 127.0.6.89.
 const A_IP = '127.0.6.80';

@@ -16,7 +16,7 @@ import type { MessageOf, MessageType } from '../../../src/wire/messages';
 import { testKey, waitFor } from '../../support/harness';
 import { RawPeer, Received } from '../../support/raw-peer';
 
-/** Key seeds used by this folder: masternodes 1..9, nodes 100+, raw peers 150+, the payer of every tx 201. */
+/** Key seeds in this folder: masternodes 1..9, other nodes and raw peers 110..203 (distinct within a test), the payer of every tx 201. */
 export const PAYER = (): KeyPair => testKey(201);
 
 /** Connects a RawPeer from `localIp` to `node` (listening on `nodeIp`) and completes the handshake. */
