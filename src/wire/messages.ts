@@ -2,7 +2,7 @@
 // the decoded result, and the encoder. The schema table is typed so the
 // compiler refuses a message type without a schema.
 import { decodeCbor, encodeCbor } from './cbor';
-import { WireError } from './errors';
+import { RejectCode, WireError } from './errors';
 import { array, bool, bytes, Check, isMap, oneOf, record, text, u64, uint } from './schema';
 
 export const PROTOCOL_VERSION = 1;
@@ -124,3 +124,12 @@ export function encodeMessage(message: Message): Buffer {
   return encodeCbor(message);
 }
 
+
+/** A `reject` whose reason is cut (on a character boundary) to the §3 bound, so a long explanation never makes the reject itself invalid. */
+export function rejectMessage(code: RejectCode, reason: string): MessageOf<'reject'> {
+  const buf = Buffer.from(reason, 'utf8');
+  if (buf.length <= LIMITS.reasonBytes) return { type: 'reject', code, reason };
+  let end = LIMITS.reasonBytes;
+  while (end > 0 && ((buf[end] as number) & 0xc0) === 0x80) end--;
+  return { type: 'reject', code, reason: buf.subarray(0, end).toString('utf8') };
+}

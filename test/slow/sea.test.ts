@@ -25,7 +25,8 @@ import { removeDir, tempDir } from '../support/harness';
 import { makeChain, NodeProcess, peersOf, readBlocks, REPO_ROOT, short, TIMENODE_BIN, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
 import { buildArtefacts, CommandNode, Manifest, missingTools, pinnedNode, QEMU } from './sea-fixtures';
 
-const PORT = 24711;
+/** TIMENODE_SEA_TEST_PORT: another port when two copies of the suite share a machine. */
+const PORT = Number(process.env.TIMENODE_SEA_TEST_PORT ?? 24711);
 const X64_IPS = ['127.0.11.1', '127.0.11.2', '127.0.11.3'] as const;
 /** Two x64 masternodes and the arm node (a relay: it holds no masternode key, so a slow start stalls no slot). */
 const ARM64_IPS = ['127.0.12.1', '127.0.12.2', '127.0.12.3'] as const;
