@@ -2,7 +2,9 @@
 // pure TS on this machine, over realistic inputs. Each case first checks that
 // both backends give the same result, then times each. The selectors
 // (src/wire/frame.ts, crc32c.ts, cobs.ts; the timer heap in
-// src/net/scheduler.ts) quote these numbers.
+// src/net/scheduler.ts) quote these numbers. On a shared 2-core box the
+// ratios moved by ±20% from run to run and the absolute figures by 2-3×:
+// a default changes only where a ratio stays clear of 1.
 //
 //   node build/compile.mjs && node lib/bench/hotpath.js [--quick] [--json] [--only=crc32c,cobs]
 import assert from 'node:assert/strict';

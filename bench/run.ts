@@ -17,7 +17,7 @@ import { rtt } from './cases/rtt';
 import { sync } from './cases/sync';
 import { GateFile, judge, loadGate, Verdict } from './gate';
 import { describeMachine, Machine } from './machine';
-import { median, now } from './measure';
+import { median, now, within } from './measure';
 import { markdown, machineLines, Summary, textTable } from './report';
 import { killAll } from './support/children';
 
@@ -35,6 +35,8 @@ export interface BenchOptions {
 }
 
 export const DEFAULT_RUNS = { full: 3, gate: 3 };
+/** One run of one case never takes this long on a healthy machine: past it the case fails rather than hang CI. */
+const CASE_TIMEOUT_MS = 240_000;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -104,12 +106,14 @@ export async function runBench(o: BenchOptions): Promise<number> {
         const ctx: CaseContext = { run, dir, cacheDir, wanted, progress };
         const t0 = now();
         try {
-          const got = await c.run(ctx);
+          const got = await within(c.run(ctx), CASE_TIMEOUT_MS, `case ${name}`);
           for (const r of got) if (wanted(key(r))) rows.push({ ...r, gated: key(r) in gate });
           progress(`run ${run + 1}/${o.runs} ${name}: ${((now() - t0) / 1000).toFixed(1)} s`);
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           progress(`run ${run + 1}/${o.runs} ${name} FAILED: ${message}`);
+          // A case that timed out still has its processes: none may outlive it.
+          killAll();
           for (const n of c.names) errors.set(n, message.split('\n')[0] as string);
         } finally {
           rmSync(dir, { recursive: true, force: true });

@@ -12,11 +12,15 @@ import { within } from '../measure';
 
 export type PayloadHook = (payload: Buffer) => void;
 
+const INBOX = 64;
+
 export class TnpPeer {
   private readonly reader = new FrameReader();
   private hook: PayloadHook | undefined;
   private waiting: { match: (m: Message | UnknownMessage) => boolean; resolve: (m: Message | UnknownMessage) => void } | undefined;
   private readonly challenge = randomBytes(32);
+  /** Messages no waiter took yet (one read may carry hello and auth together); the last few only. */
+  private inbox: (Message | UnknownMessage)[] = [];
   readonly closed: Promise<void>;
 
   private constructor(readonly socket: Socket) {
@@ -87,10 +91,13 @@ export class TnpPeer {
   /** Hands every payload to `hook` (no decoding, no automatic pongs) until cleared. */
   takeOver(hook: PayloadHook | undefined): void {
     this.hook = hook;
+    this.inbox = [];
   }
 
-  /** The next decoded message that matches (messages that arrived before the call are not kept). */
+  /** The first decoded message not yet taken that matches, waiting for it if none has arrived yet. */
   waitFor(match: (m: Message | UnknownMessage) => boolean): Promise<Message | UnknownMessage> {
+    const at = this.inbox.findIndex(match);
+    if (at >= 0) return Promise.resolve(this.inbox.splice(at, 1)[0] as Message | UnknownMessage);
     return new Promise((resolve) => {
       this.waiting = { match, resolve };
     });
@@ -130,6 +137,9 @@ export class TnpPeer {
       if (w && w.match(msg)) {
         this.waiting = undefined;
         w.resolve(msg);
+      } else {
+        this.inbox.push(msg);
+        if (this.inbox.length > INBOX) this.inbox.shift();
       }
     }
   }

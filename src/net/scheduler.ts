@@ -6,15 +6,15 @@
 // (native/src/timer_heap.c), measured and left unused: each timer costs two
 // or three N-API calls against a few JIT-compiled compares
 // (bench/hotpath.ts, x64, Node 20, timers/s for peek + pop + push, ts vs native):
-//   300 timers (100 peers)   1.72M vs 1.28M  (0.75×)
-//   10 000 timers            603k  vs 589k   (0.98×)
+//   300 timers (100 peers)   1.82M vs 1.07M  (0.59×)
+//   10 000 timers            543k  vs 432k   (0.79×)
 import { recordChoice } from '../hotpath/selection';
 
 recordChoice({
   path: 'timer-heap',
   kind: 'fallback',
   impl: 'ts',
-  why: 'ts only: the addon heap measured slower, 1.72M vs 1.28M timers/s at 300 timers (bench/hotpath)',
+  why: 'ts only: the addon heap measured slower, 1.82M vs 1.07M timers/s at 300 timers (bench/hotpath)',
 });
 
 export interface Task {

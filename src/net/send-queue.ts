@@ -54,9 +54,12 @@ export class SendQueue {
     if (this.closed) return false;
     let kept = true;
     if (lane === 'control') {
+      // Full only under a ping flood from a peer that does not read: the oldest
+      // pong makes room, so the newest control frame (a reject before closing) always gets in.
       if (this.control.length >= this.limits.controlMessages) {
+        this.control.shift();
         this.stats.droppedControl++;
-        return false;
+        kept = false;
       }
       this.control.push(frame);
     } else {
@@ -69,7 +72,9 @@ export class SendQueue {
       this.dataBytes += frame.length;
     }
     this.updateStats();
-    if (this.isFull && this.fullSince === undefined) this.fullSince = this.now();
+    // A dropped relay means the lane is full even when the bytes left do not fill it exactly (large relays).
+    const droppedData = lane === 'data' && !kept;
+    if ((this.isFull || droppedData) && this.fullSince === undefined) this.fullSince = this.now();
     this.scheduleFlush();
     return kept;
   }

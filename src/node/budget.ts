@@ -9,14 +9,19 @@ export const DEFAULT_MAX_MEMORY_MB = 96;
 export const MIN_MAX_MEMORY_MB = 16;
 
 /**
- * Bytes one entry costs in the V8 heap, measured (test/node/budget.test.ts
- * checks them against heapUsed): a seen-cache id is a 66-char string key in
- * a Map; a pooled tx with its lock entries and votes; an address entry.
+ * Bytes one entry costs (V8 heap plus the Buffer memory it pins), measured by
+ * test/slow/fixtures/cost-probe.ts and checked by test/memory/bounds.test.ts,
+ * with a margin: a seen-cache id is a 66-char string key in a Map (measured
+ * 196); a pooled 1-in/1-out tx decoded from the wire, with its lock entry
+ * (2100 native crypto, 2190 JS); an address entry (145 IPv4, 168 IPv6).
+ * poolHeapPerCountedByte: what a pooled tx costs per byte the pool counts
+ * against maxBytes (txBytes): 11.9 for 1 input, 10.0 for 8, 7.5 for 64.
  */
 export const COST = {
-  seenEntry: 160,
-  poolTx: 1200,
+  seenEntry: 250,
+  poolTx: 2700,
   address: 250,
+  poolHeapPerCountedByte: 14,
 } as const;
 
 /** Shares of the budget, in percent; what is left is headroom for handler garbage. */
@@ -51,8 +56,8 @@ export function splitBudget(maxMemoryMb: number, maxPeers: number): BudgetSplit 
     totalBytes: total,
     sendQueueBytesPerPeer: Math.floor(share(SHARES.sendQueues) / maxPeers),
     inboundBufferBytes: share(SHARES.inboundFrames),
-    // The pool counts a tx's wire size; COST.poolTx is what it really takes in the heap.
-    txPoolBytes: Math.floor(txPoolBytes / 4),
+    // The pool counts a tx's field bytes (txBytes); a pooled tx takes up to COST.poolHeapPerCountedByte times that.
+    txPoolBytes: Math.floor(txPoolBytes / COST.poolHeapPerCountedByte),
     txPoolTxs: Math.max(100, Math.floor(txPoolBytes / COST.poolTx)),
     seenEntries: Math.max(1000, Math.floor(share(SHARES.seenCache) / COST.seenEntry)),
     blocksAnswerBytes: Math.min(1024 * 1024, share(SHARES.syncAnswers)),

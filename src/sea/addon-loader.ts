@@ -27,21 +27,31 @@ export interface AddonLoad {
   detail: string;
 }
 
-const loaded = new Map<string, unknown>();
+/** Each addon is unpacked once per process, whatever the outcome: a failed load is not retried. */
+const loaded = new Map<string, { exports: unknown } | { error: Error }>();
 const report: AddonLoad[] = [];
 let staleChecked = false;
 
 /** The exports of the addon stored as asset "addons/NAME.node"; throws with the reason when there is none. */
 export function loadEmbeddedAddon(name: string): unknown {
-  if (loaded.has(name)) return loaded.get(name);
-  try {
-    const exports = extractAndOpen(name);
-    loaded.set(name, exports);
-    return exports;
-  } catch (err) {
-    report.push({ name, ok: false, detail: (err as Error).message });
-    throw err;
+  let entry = loaded.get(name);
+  if (!entry) {
+    const sea = seaApi();
+    if (!sea?.isSea()) {
+      // The portable bundle: expected, and each hot path's reason already says it.
+      entry = { error: new Error('no native addon in the portable bundle') };
+    } else {
+      try {
+        entry = { exports: extractAndOpen(sea, name) };
+      } catch (err) {
+        entry = { error: err as Error };
+        report.push({ name, ok: false, detail: entry.error.message });
+      }
+    }
+    loaded.set(name, entry);
   }
+  if ('error' in entry) throw entry.error;
+  return entry.exports;
 }
 
 /** What each load attempt gave, for `timenode info`. */
@@ -66,6 +76,13 @@ export function scratchBases(env: NodeJS.ProcessEnv = process.env): string[] {
     }
   }
   return out;
+}
+
+/** Once per process: the folders that earlier runs killed mid-unpack left in any candidate folder. */
+export function cleanStaleAddonDirs(): void {
+  if (staleChecked) return;
+  staleChecked = true;
+  for (const base of scratchBases()) removeStaleAddonDirs(base);
 }
 
 /** Removes the addon folders in `base` left by processes that no longer exist; returns their paths. */
@@ -100,20 +117,15 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function extractAndOpen(name: string): unknown {
-  const sea = seaApi();
-  if (!sea?.isSea()) throw new Error(`${name}: not a single executable; the portable bundle carries no native addon`);
+function extractAndOpen(sea: NonNullable<ReturnType<typeof seaApi>>, name: string): unknown {
   let asset: ArrayBuffer;
   try {
     asset = sea.getRawAsset(`addons/${name}.node`) as ArrayBuffer;
   } catch {
-    throw new Error(`${name}: this binary has no addon asset addons/${name}.node (not built for ${process.platform}-${process.arch})`);
+    throw new Error(`this binary has no asset addons/${name}.node (no build of it for ${process.platform}-${process.arch})`);
   }
+  cleanStaleAddonDirs();
   const bases = scratchBases();
-  if (!staleChecked) {
-    staleChecked = true;
-    for (const base of bases) removeStaleAddonDirs(base);
-  }
   const bytes = new Uint8Array(asset);
   const tried: string[] = [];
   for (const base of bases) {
@@ -135,11 +147,11 @@ function extractAndOpen(name: string): unknown {
     } catch (err) {
       const message = (err as Error).message;
       // A noexec mount refuses the mapping: another folder may allow it. Any other failure would repeat.
-      if (!/failed to map segment|operation not permitted|ENOSPC|EROFS|EACCES/i.test(message)) throw new Error(`${name}: ${message}`);
+      if (!/failed to map segment|operation not permitted|ENOSPC|EROFS|EACCES/i.test(message)) throw new Error(`unpacked to ${base} but did not load: ${message}`);
       tried.push(`${base}: ${message.split('\n')[0]}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  throw new Error(`${name}: no folder to unpack the addon into (${tried.join('; ')})`);
+  throw new Error(`no folder to unpack it into (${tried.join('; ')})`);
 }

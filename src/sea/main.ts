@@ -1,7 +1,9 @@
 // Entry of the single-file builds: dist/timenode.cjs (the portable bundle)
 // and the SEA binaries that carry it. bin/timenode is the same call for the
 // transpiled sources.
+import './node-compat'; // first: fills in what Node 20.11 (armv7) lacks before any module uses it
 import { main } from '../cli/main';
+import { cleanStaleAddonDirs } from './addon-loader';
 import { isSea } from './runtime';
 
 /**
@@ -14,4 +16,6 @@ function commandLine(argv: string[]): string[] {
   return argv;
 }
 
+// Also with TIMENODE_NATIVE=0, when no addon is unpacked (and so nothing cleaned on the way).
+if (isSea()) cleanStaleAddonDirs();
 void main(commandLine(process.argv.slice(2)));

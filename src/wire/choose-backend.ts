@@ -14,18 +14,19 @@ export interface Measured {
 }
 
 /**
- * `native` builds the native backend from the addon; `measured` is its own
- * choice (unset TIMENODE_NATIVE) rather than one forced by TIMENODE_NATIVE=1,
- * so it may keep short inputs on TS where the call overhead loses (bySize).
+ * `native` builds the native backend from the addon. `byMeasurement` is true
+ * when the choice is the measured default (TIMENODE_NATIVE unset) rather than
+ * forced by TIMENODE_NATIVE=1: the backend may then keep short inputs on TS,
+ * where the call overhead loses (bySize).
  */
-export function chooseBackend<T>(path: string, ts: T, native: (addon: Addon, measured: boolean) => T, measured: Measured): T {
+export function chooseBackend<T>(path: string, ts: T, native: (addon: Addon, byMeasurement: boolean) => T, measured: Measured): T {
   const mode = nativeMode();
   if (mode === 'off') return useTs('TIMENODE_NATIVE=0');
   if (mode === 'auto' && measured.winner === 'ts') return useTs(measured.why);
   const load = loadAddon();
   if (!load.addon) {
     if (mode === 'required') throw new NativeRequiredError(path, load.error);
-    return useTs(`${load.error} (${measured.why})`);
+    return useTs(`${load.error}; the measured default here is native`);
   }
   const impl = path === 'crc32c' ? `timenode addon (${load.addon.crc32cImpl})` : 'timenode addon';
   recordChoice({ path, kind: 'native', impl, why: mode === 'required' ? 'TIMENODE_NATIVE=1' : measured.why });

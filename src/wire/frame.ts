@@ -5,12 +5,13 @@
 // TS is the default: most reads carry one or a few frames, and there the
 // scan call costs more than it saves, while every payload still costs one
 // Buffer view either way (bench/hotpath.ts, x64, Node 20, frames/s, ts vs native):
-//   one 48-byte ping per read            2.18M vs 776k   (0.36×)
-//   48-byte pings in 1460-byte reads     2.44M vs 2.54M  (1.04×)
-//   48-byte pings in 64 KiB reads        2.71M vs 2.99M  (1.10×)
-//   1 KiB txs in 64 KiB reads            2.63M vs 2.44M  (0.93×)
-//   mixed 20 B..16 KiB in 64 KiB reads   756k  vs 509k   (0.67×)
-// Native leads only on floods of tiny frames, by less than the run-to-run noise.
+//   one 48-byte ping per read            3.13M vs 1.06M  (0.34×)
+//   48-byte pings in 1460-byte reads     3.98M vs 3.42M  (0.86×)
+//   48-byte pings in 64 KiB reads        4.11M vs 4.22M  (1.03×)
+//   1 KiB txs in 64 KiB reads            3.73M vs 3.83M  (1.03×)
+//   mixed 20 B..16 KiB in 64 KiB reads   471k  vs 335k   (0.71×)
+// Native leads only on floods of whole frames in big reads, and by less than
+// the run-to-run noise (±20%).
 import { chooseBackend } from './choose-backend';
 import { FrameReaderApi, FrameReaderClass, JsFrameReader, PREFIX, U32_MAX } from './js/frame-reader';
 import { nativeFrameReader } from './native/frame-reader';
@@ -21,7 +22,7 @@ export { DEFAULT_MAX_FRAME } from './js/frame-reader';
 export type FrameReader = FrameReaderApi;
 export const FrameReader: FrameReaderClass = chooseBackend('frame-scan', JsFrameReader, nativeFrameReader, {
   winner: 'ts',
-  why: 'ts is faster: 2.18M vs 776k frames/s with one 48-byte ping per read, 756k vs 509k with mixed frames in 64 KiB reads (bench/hotpath)',
+  why: 'ts is faster: 3.13M vs 1.06M frames/s with one 48-byte ping per read, 471k vs 335k with mixed frames in 64 KiB reads; native leads by 3% at most (bench/hotpath)',
 });
 
 export function encodeFrame(payload: Buffer): Buffer {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BackendChoice } from '../../src/hotpath/selection';
 import { loadAddon } from '../../src/wire/native/addon';
 import { nativeMode } from '../../src/hotpath/selection';
-import { FIXTURES, runFixture } from './support';
+import { addonOrSkip, FIXTURES, runFixture } from './support';
 
 const WIRE_PATHS = ['cobs-decode', 'cobs-encode', 'crc32c', 'frame-scan'];
 const NO_ADDON = ['--require', path.join(FIXTURES, 'no-addon.js')];
@@ -39,7 +39,7 @@ test('TIMENODE_NATIVE=0 puts every wire path on its TS backend and says so', () 
 });
 
 test('TIMENODE_NATIVE=1 puts every wire path on the addon', (t) => {
-  if (!loadAddon().addon) return t.skip('addon not built (TIMENODE_NATIVE=0)');
+  if (!addonOrSkip(t)) return;
   for (const c of wire(choices('1'))) {
     assert.equal(c.kind, 'native', c.path);
     assert.match(c.impl, /^timenode addon/, c.path);
@@ -57,7 +57,7 @@ test('TIMENODE_NATIVE=1 without the addon refuses to start with NativeRequiredEr
 });
 
 test('unset: each wire path takes its measured winner and quotes the bench figures', (t) => {
-  if (!loadAddon().addon) return t.skip('addon not built (TIMENODE_NATIVE=0)');
+  if (!addonOrSkip(t)) return;
   const map = choices(undefined);
   for (const c of wire(map)) {
     assert.match(c.why, /bench\/hotpath/, `${c.path}: ${c.why}`);

@@ -31,10 +31,11 @@ export function randomBytes(rand: (n: number) => number, n: number, zeroOneIn = 
 }
 
 /**
- * The addon for a native-vs-TS test. Where a compiler exists (CI, a dev box)
+ * The addon for a native-vs-TS test, whatever TIMENODE_NATIVE says (these
+ * tests call both backends directly). Where a compiler exists (CI, a dev box)
  * the addon must have been built, so a missing one fails the test rather than
- * skipping it; on a board without one, TIMENODE_NATIVE=0 says the native
- * side is not under test, and the test is skipped.
+ * skipping it; on a board without one, TIMENODE_NATIVE=0 says the native side
+ * is not under test, and the test is skipped.
  */
 export function addonOrSkip(t: { skip(message?: string): void }): Addon | undefined {
   const load = loadAddon();

@@ -4,37 +4,37 @@
 // others reconnect with backoff"), and the `timenode devnet` command itself.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { nextSlotFor } from '../../src/chain/block-rules';
 import { generateKeyPair, KeyPair } from '../../src/crypto';
 import type { NodeStatus } from '../../src/node/status';
 import { removeDir, tempDir } from '../support/harness';
-import { NodeGroup, NodeProcess, peersOf, readBlocks, REPO_ROOT, sleep, TIMENODE_BIN, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
+import { canListen, NodeGroup, NodeProcess, peersOf, portFreeOn, readBlocks, REPO_ROOT, sleep, TIMENODE_BIN, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
 
 const IPS = ['127.0.3.1', '127.0.3.2', '127.0.3.3'] as const;
-const PORT = 24310;
 const INTERVAL = 2000;
 /** The stable window the issue asks for. */
 const WINDOW_MS = 30_000;
 
 interface Devnet {
   dir: string;
+  /** One port for all three; the IPs tell them apart. */
+  port: number;
   genesisFile: string;
   keys: KeyPair[];
   nodes: NodeProcess[];
 }
 
-function spawnDevnetNode(group: NodeGroup, net: Pick<Devnet, 'dir' | 'genesisFile'>, i: number): NodeProcess {
+function spawnDevnetNode(group: NodeGroup, net: Pick<Devnet, 'dir' | 'genesisFile' | 'port'>, i: number): NodeProcess {
   return group.spawn({
     name: `node${i + 1}`,
     ip: IPS[i] as string,
-    port: PORT,
+    port: net.port,
     dataDir: join(net.dir, `node${i + 1}`),
     genesisFile: net.genesisFile,
     // Nodes 2 and 3 know only node 1; they must find each other through get_peers/ann.
-    peers: i === 0 ? [] : [`${IPS[0]}:${PORT}`],
+    peers: i === 0 ? [] : [`${IPS[0]}:${net.port}`],
     profile: 'devnet',
     // debug: the redial lines ("redialing IP in N ms (attempt k)") are what shows the backoff.
     logLevel: 'debug',
@@ -121,7 +121,7 @@ test('3 devnet processes form exactly 3 connections, keep them 30 s without reco
       keys.forEach((k, i) => writeKeyFile(join(dir, `node${i + 1}`), k));
       // Block 1 is due a few seconds after the processes start, once they are connected.
       const { file: genesisFile, genesis } = writeGenesis(dir, keys, { interval: INTERVAL, time: Date.now() + 2000 });
-      const net: Devnet = { dir, genesisFile, keys, nodes: [] };
+      const net: Devnet = { dir, port: await portFreeOn(IPS), genesisFile, keys, nodes: [] };
       // Node 1 first, listening before the others dial it: a failed first dial would leave a backoff
       // step behind (it only resets after a connection has lasted 60 s) and shift the delays checked below.
       const seed1 = spawnDevnetNode(group, net, 0);
@@ -257,18 +257,6 @@ test('3 devnet processes form exactly 3 connections, keep them 30 s without reco
   }
 });
 
-/** True when nothing listens on ip:port. */
-function portFree(ip: string, port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const socket = createConnection({ host: ip, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveFree(false);
-    });
-    socket.once('error', () => resolveFree(true));
-  });
-}
-
 /** PIDs of processes whose command line mentions `text`, except ourselves. */
 function processesMentioning(text: string): string[] {
   const out = spawnSync('pgrep', ['-f', text], { encoding: 'utf8' });
@@ -280,7 +268,7 @@ function processesMentioning(text: string): string[] {
 
 test('`timenode devnet --nodes 3 --duration 8` (the npm start path) shows 3 nodes with 2 peers each and leaves no process behind', async (t) => {
   const endpoints = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
-  const free = await Promise.all(endpoints.map((ip) => portFree(ip, 24100)));
+  const free = await Promise.all(endpoints.map((ip) => canListen(ip, 24100)));
   if (!free.every(Boolean)) {
     t.skip(`port 24100 is in use on ${endpoints.filter((_, i) => !free[i]).join(', ')}`);
     return;

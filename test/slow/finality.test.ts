@@ -11,10 +11,9 @@ import type { Tx } from '../../src/chain/types';
 import { generateKeyPair, KeyPair, randomBytes } from '../../src/crypto';
 import type { NodeStatus } from '../../src/node/status';
 import { removeDir, tempDir } from '../support/harness';
-import { NodeProcess, peersOf, readBlocks, short, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
+import { NodeProcess, peersOf, portFreeOn, readBlocks, short, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
 
 const IPS = ['127.0.5.1', '127.0.5.2', '127.0.5.3'] as const;
-const PORT = 24330;
 const INTERVAL = 1000;
 /** Double-spend pairs submitted at once. */
 const PAIRS = 6;
@@ -49,8 +48,9 @@ test('3 masternode processes: one tx is finalized on all three and lands in a bl
       const keys = IPS.map(() => generateKeyPair());
       keys.forEach((k, i) => writeKeyFile(dataDirs[i] as string, k));
       const { file } = writeGenesis(dir, keys, { interval: INTERVAL, time: Date.now() + 1500 });
+      const port = await portFreeOn(IPS);
       const nodes = IPS.map((ip, i) =>
-        group.spawn({ name: `node${i + 1}`, ip, port: PORT, dataDir: dataDirs[i] as string, genesisFile: file, peers: i === 0 ? [] : [`${IPS[0]}:${PORT}`], profile: 'devnet' }),
+        group.spawn({ name: `node${i + 1}`, ip, port, dataDir: dataDirs[i] as string, genesisFile: file, peers: i === 0 ? [] : [`${IPS[0]}:${port}`], profile: 'devnet' }),
       );
       let last: NodeStatus[] = [];
       const statuses = async (): Promise<NodeStatus[]> => (last = await Promise.all(nodes.map((n) => n.status())));

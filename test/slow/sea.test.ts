@@ -6,20 +6,22 @@
 // from this tree first when missing or stale (build/sea/build.mjs --if-stale).
 //
 // Under qemu a node is 10-20x slower than natively: the waits for the arm
-// nodes are generous and their chains small. The qemu tests run in the
-// native pass of build/run-tests.mjs only; the armv7 one is itself the run on
-// the fallbacks.
+// nodes are generous and their chains small. Like every test they run in
+// both passes of build/run-tests.mjs: with TIMENODE_NATIVE=0 the binaries run
+// their fallbacks (the armv7 bundle always does).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { before, test, TestContext } from 'node:test';
 import { txId } from '../../src/chain/layouts';
 import { signTx } from '../../src/chain/signing';
 import type { Info } from '../../src/cli/info';
 import { generateKeyPair, KeyPair, randomBytes } from '../../src/crypto';
+import { crc32 as compatCrc32 } from '../../src/sea/node-compat';
 import type { NodeStatus } from '../../src/node/status';
 import { removeDir, tempDir } from '../support/harness';
 import { makeChain, NodeProcess, peersOf, readBlocks, REPO_ROOT, short, TIMENODE_BIN, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
@@ -50,14 +52,10 @@ before(() => {
   manifest = buildArtefacts();
 });
 
-/** The manifest, or skips the test with the reason; qemu tests also skip in the fallback pass (they would repeat the native one). */
-function artefacts(t: TestContext, opts: { qemu?: boolean } = {}): Manifest | undefined {
+/** The manifest, or skips the test naming the missing tools. */
+function artefacts(t: TestContext): Manifest | undefined {
   if (skipWhy || !manifest) {
     t.skip(skipWhy);
-    return undefined;
-  }
-  if (opts.qemu && FALLBACK_PASS) {
-    t.skip('TIMENODE_NATIVE=0 pass: the cross-architecture runs happen once, in the native pass (the armv7 one runs the fallbacks there)');
     return undefined;
   }
   return manifest;
@@ -298,8 +296,18 @@ async function armJoinsX64Devnet(run: ArmRun): Promise<void> {
   }
 }
 
+test("the bundle's stand-in for zlib.crc32 (missing before Node 20.15, so on the armv7 Node 20.11) gives zlib's values, continuation included", () => {
+  for (const len of [0, 1, 7, 8, 63, 1000, 65_537]) {
+    const data = randomBytes(len);
+    assert.equal(compatCrc32(data), zlibCrc32(data), `crc32 of ${len} random bytes`);
+    assert.equal(compatCrc32(data.subarray(len >> 1), compatCrc32(data.subarray(0, len >> 1))), zlibCrc32(data), `crc32 of ${len} bytes in two calls`);
+  }
+  assert.equal(compatCrc32('123456789'), 0xcbf43926, 'the CRC-32 check value');
+  assert.equal(compatCrc32(new Uint16Array([1, 2, 3])), zlibCrc32(new Uint16Array([1, 2, 3])), 'a typed array is read as its bytes');
+});
+
 test('the arm64 binary under qemu-aarch64 reports its addons loaded from inside it, then joins a devnet of x64 nodes: handshakes with both, syncs their blocks and relays a tx to finality', { timeout: 6 * QEMU_WAIT_MS }, async (t) => {
-  const m = artefacts(t, { qemu: true });
+  const m = artefacts(t);
   if (!m) return;
   const command = [...QEMU['linux-arm64'], binary(m, 'linux-arm64')];
   const started = Date.now();
@@ -312,7 +320,7 @@ test('the arm64 binary under qemu-aarch64 reports its addons loaded from inside 
 });
 
 test('the portable bundle on the armv7 Node 20.11 under qemu-arm, copied alone to an empty folder, runs every hot path on its fallback, then joins a devnet of x64 nodes: handshakes with both, syncs their blocks and relays a tx to finality', { timeout: 6 * QEMU_WAIT_MS }, async (t) => {
-  const m = artefacts(t, { qemu: true });
+  const m = artefacts(t);
   if (!m) return;
   const dir = tempDir('timenode-sea-armv7-bundle-');
   try {
@@ -333,7 +341,7 @@ test('the portable bundle on the armv7 Node 20.11 under qemu-arm, copied alone t
 });
 
 test('our addon cross-compiled for armv7 (checked, not shipped) loads in the armv7 Node 20.11 under qemu-arm and gives the CRC-32C check value', (t) => {
-  const m = artefacts(t, { qemu: true });
+  const m = artefacts(t);
   if (!m) return;
   const addon = m.checkOnlyAddons['linux-arm']?.timenode;
   if (!addon) {

@@ -11,10 +11,9 @@ import { blockHash } from '../../src/chain/layouts';
 import { generateKeyPair } from '../../src/crypto';
 import type { NodeStatus } from '../../src/node/status';
 import { removeDir, tempDir } from '../support/harness';
-import { peersOf, readBlocks, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
+import { peersOf, portFreeOn, readBlocks, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
 
 const IPS = ['127.0.6.1', '127.0.6.2'] as const;
-const PORT = 24340;
 const INTERVAL = 500;
 const TARGET_HEIGHT = 6;
 
@@ -27,8 +26,9 @@ test('with 1 of 3 masternodes down, the other 2 keep producing past height 5 wit
       const absent = keys[2]!.publicKey.toString('hex');
       keys.slice(0, 2).forEach((k, i) => writeKeyFile(dataDirs[i] as string, k));
       const { file, genesis } = writeGenesis(dir, keys, { interval: INTERVAL, time: Date.now() + 1000 });
+      const port = await portFreeOn(IPS);
       const nodes = IPS.map((ip, i) =>
-        group.spawn({ name: `node${i + 1}`, ip, port: PORT, dataDir: dataDirs[i] as string, genesisFile: file, peers: i === 0 ? [] : [`${IPS[0]}:${PORT}`], profile: 'devnet' }),
+        group.spawn({ name: `node${i + 1}`, ip, port, dataDir: dataDirs[i] as string, genesisFile: file, peers: i === 0 ? [] : [`${IPS[0]}:${port}`], profile: 'devnet' }),
       );
       let last: NodeStatus[] = [];
       const brief = (): string => last.map((s, i) => `node${i + 1}: height ${s.height} tip ${s.tip.slice(0, 12)} peers ${s.peers.length}`).join('; ');

@@ -11,16 +11,16 @@ import type { Block } from '../../src/chain/types';
 import { generateKeyPair, KeyPair } from '../../src/crypto';
 import type { NodeStatus } from '../../src/node/status';
 import { removeDir, tempDir } from '../support/harness';
-import { makeChain, NodeGroup, NodeProcess, readBlocks, sleep, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
+import { makeChain, NodeGroup, NodeProcess, portFreeOn, readBlocks, sleep, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
 
 const IP_A = '127.0.4.1';
 const IP_B = '127.0.4.2';
-const PORT = 24320;
 /** The protocol minimum: the pre-made chain then spans the least wall-clock time. */
 const INTERVAL = 100;
 
 interface Setup {
   dir: string;
+  port: number;
   genesisFile: string;
   genesis: Genesis;
   /** The pre-made chain's height. */
@@ -28,7 +28,7 @@ interface Setup {
 }
 
 /** A's data dir holds `count` valid blocks; A holds one of the 3 masternode keys, B none (it must not produce while behind). */
-function prepare(count: number): Setup {
+async function prepare(count: number): Promise<Setup> {
   const dir = tempDir('timenode-slow-sync-');
   const keys: KeyPair[] = [generateKeyPair(), generateKeyPair(), generateKeyPair()];
   writeKeyFile(join(dir, 'a'), keys[0] as KeyPair);
@@ -37,15 +37,15 @@ function prepare(count: number): Setup {
   const made = Date.now();
   const { height } = makeChain(join(dir, 'a'), genesis, keys, count);
   process.stdout.write(`made a chain of ${height} blocks in ${Date.now() - made} ms\n`);
-  return { dir, genesisFile: file, genesis, height };
+  return { dir, port: await portFreeOn([IP_A, IP_B]), genesisFile: file, genesis, height };
 }
 
 function spawnA(group: NodeGroup, s: Setup): NodeProcess {
-  return group.spawn({ name: 'A', ip: IP_A, port: PORT, dataDir: join(s.dir, 'a'), genesisFile: s.genesisFile, profile: 'devnet' });
+  return group.spawn({ name: 'A', ip: IP_A, port: s.port, dataDir: join(s.dir, 'a'), genesisFile: s.genesisFile, profile: 'devnet' });
 }
 
 function spawnB(group: NodeGroup, s: Setup, name = 'B'): NodeProcess {
-  return group.spawn({ name, ip: IP_B, port: PORT, dataDir: join(s.dir, 'b'), genesisFile: s.genesisFile, peers: [`${IP_A}:${PORT}`], profile: 'devnet' });
+  return group.spawn({ name, ip: IP_B, port: s.port, dataDir: join(s.dir, 'b'), genesisFile: s.genesisFile, peers: [`${IP_A}:${s.port}`], profile: 'devnet' });
 }
 
 function brief(s: NodeStatus | undefined): string {
@@ -85,7 +85,7 @@ function assertSamePrefix(s: Setup): number {
 }
 
 test('a node at height 0 syncs a 2000-block chain from its one peer and stores exactly that chain (prints blocks/s)', async () => {
-  const s = prepare(2000);
+  const s = await prepare(2000);
   try {
     await withNodes(async (group) => {
       const a = spawnA(group, s);
@@ -120,7 +120,7 @@ test('a node at height 0 syncs a 2000-block chain from its one peer and stores e
 });
 
 test('kill -9 in the middle of a 20000-block sync loses nothing: the restarted node resumes at or above the last height it reported and ends with A\'s chain', async () => {
-  const s = prepare(20_000);
+  const s = await prepare(20_000);
   try {
     await withNodes(async (group) => {
       const a = spawnA(group, s);

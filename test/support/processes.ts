@@ -5,6 +5,7 @@
 // killed when the group is closed, whatever the test did.
 import { ChildProcess, fork } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readSync, fstatSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { BlockStore, HEADER_BYTES } from '../../src/chain/block-store';
 import { checkRecord, decodeRecord } from '../../src/chain/block-record';
@@ -220,6 +221,29 @@ export async function waitUntil<T>(
     }
     await sleep(everyMs);
   }
+}
+
+/** True when a server can listen on ip:port right now. */
+export function canListen(ip: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen({ host: ip, port, exclusive: true }, () => server.close(() => done(true)));
+  });
+}
+
+/**
+ * A port free on every one of `ips`, tried from random points of
+ * [base, base + span): a second run of the same test file (another checkout,
+ * another backend pass) then rarely meets this one.
+ */
+export async function portFreeOn(ips: readonly string[], base = 24300, span = 4000): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = base + Math.floor(Math.random() * span);
+    const free = await Promise.all(ips.map((ip) => canListen(ip, port)));
+    if (free.every(Boolean)) return port;
+  }
+  throw new Error(`no port in ${base}..${base + span - 1} is free on all of ${ips.join(', ')}`);
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
-// A small least-recently-used map. Turning raw key bytes into an OpenSSL
-// KeyObject costs about as much as a verify (see bench/crypto.ts), and a node
-// sees the same few hundred masternode keys over and over.
+// A small least-recently-used map for the node:crypto backend's KeyObjects.
+// Importing a raw public key costs about a seventh of a verify even as JWK
+// (39k/s against 6.0k verifies/s in bench/crypto.ts; 3.2k/s as SPKI DER), and
+// a node sees the same few hundred masternode keys over and over.
 
 export class KeyCache<V> {
   private readonly entries = new Map<string, V>();

@@ -54,7 +54,6 @@ export function loadAddon(): AddonLoad {
 
 function tryLoad(): AddonLoad {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     return { addon: nodeGypBuild(ADDON_DIR) as Addon };
   } catch (err) {
