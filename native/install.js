@@ -37,11 +37,17 @@ function nodedirArgs() {
   return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
 }
 
-function prebuildFor() {
+/** A prebuild in native/prebuilds/<platform>-<arch>/ that loads here (right libc, right ABI), if any. */
+function loadablePrebuild() {
   const dir = path.join(NATIVE_DIR, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (!fs.existsSync(dir)) return undefined;
   try {
-    require(require('node-gyp-build').path(NATIVE_DIR));
-    return fs.existsSync(dir) ? dir : undefined;
+    // node-gyp-build picks the prebuild for this libc and ABI, but prefers an
+    // existing build/Release: then we rebuild that instead.
+    const file = require('node-gyp-build').path(NATIVE_DIR);
+    if (!file.startsWith(dir)) return undefined;
+    require(file);
+    return file;
   } catch {
     return undefined;
   }
@@ -62,9 +68,9 @@ function main() {
     say('TIMENODE_NATIVE=0: not building the addon; the pure-TS backends will run');
     return;
   }
-  const prebuild = prebuildFor();
+  const prebuild = loadablePrebuild();
   if (prebuild) {
-    say(`using the prebuild in ${path.relative(process.cwd(), prebuild)}`);
+    say(`using the prebuild ${path.relative(process.cwd(), prebuild)}`);
     return;
   }
   const nodeGyp = findNodeGyp();

@@ -33,6 +33,7 @@
 // for a moment while the array doubles).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { syncDirectory } from '../node/atomic-file';
 import type { Block } from './types';
 import {
   MAX_RECORD_BYTES,
@@ -420,25 +421,13 @@ function openFile(dir: string, file: string, genesisHash: Buffer): number {
       fs.closeSync(tfd);
     }
     fs.renameSync(temp, file);
-    fsyncDir(dir);
+    syncDirectory(dir);
     return fs.openSync(file, 'r+');
   } catch (err) {
     throw new BlockStoreError('io', `cannot create the block store ${file}: ${describeIoError(err)}`, { cause: err });
   }
 }
 
-/** Makes the rename durable. Some file systems refuse to fsync a directory; the rename is still atomic there. */
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // See above: best effort.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
 
 function checkHeader(fd: number, file: string, size: number, genesisHash: Buffer): void {
   const header = Buffer.alloc(HEADER_BYTES);

@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { normaliseIp } from '../net/ip';
+import { writeFileAtomic } from '../node/atomic-file';
 
 /** Points per offence (§5): a protocol error, an invalid signed object, each second over a rate limit. */
 export const SCORE = { protocol: 20, invalidObject: 50, rateLimitSecond: 10 } as const;
@@ -176,20 +177,10 @@ export class BanList {
   /** Writes the live bans; a failure is logged, never thrown: the ban still holds in memory. */
   private save(now: number): void {
     if (!this.file) return;
-    const tmp = `${this.file}.tmp-${process.pid}`;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const fd = fs.openSync(tmp, 'w', 0o644);
-      try {
-        fs.writeSync(fd, `${JSON.stringify(this.live(now), null, 1)}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, this.file);
-      syncDirectory(path.dirname(this.file));
+      writeFileAtomic(this.file, `${JSON.stringify(this.live(now), null, 1)}\n`, 0o644);
     } catch (err) {
-      removeQuietly(tmp);
       this.log(`bans: could not save ${this.file}; bans hold until restart only: ${errorText(err)}`);
     }
   }
@@ -220,27 +211,7 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-/** Makes the rename durable where the platform allows fsync on a directory; the data itself is already synced. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Best effort: some platforms refuse to open a directory for fsync.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
 
-/** Cleanup after a failed save must not throw over the error being reported (the folder itself may be what is broken). */
-function removeQuietly(file: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch {
-    // Nothing more to do: a stray temp file is overwritten by the next save.
-  }
-}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,8 +1,9 @@
 // Addresses this node may dial, learned from `peers` answers, `ann`s and the
 // hellos of established peers. Bounded (oldest `seen` evicted first) and
 // persisted, so a restarted node finds its network without a seed.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../node/atomic-file';
 import type { Logger } from '../node/log';
 import { compareIps, normaliseIp } from './ip';
 
@@ -86,20 +87,12 @@ export class AddressBook {
     }
   }
 
-  /** Writes the book if it changed (atomically: temp file, fsync, rename). */
+  /** Writes the book if it changed, atomically. */
   save(): void {
     if (!this.dataDir || !this.dirty) return;
     const path = join(this.dataDir, ADDRESS_FILE);
-    const tmp = `${path}.tmp`;
     try {
-      const fd = openSync(tmp, 'w', 0o644);
-      try {
-        writeSync(fd, JSON.stringify(this.best(this.maxEntries)));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
+      writeFileAtomic(path, JSON.stringify(this.best(this.maxEntries)), 0o644);
       this.dirty = false;
     } catch (err) {
       this.log.warn(`could not save ${path}: ${(err as Error).message}`);

@@ -4,7 +4,8 @@
 // new identity would drop a masternode out of M without anyone noticing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateKeyPair, keyPairFromSeed, randomBytes, type KeyPair } from '../crypto';
+import { generateKeyPair, keyPairFromSeed, type KeyPair } from '../crypto';
+import { writeFileAtomic } from './atomic-file';
 
 export const KEY_FILE_NAME = 'node.key';
 /** Owner read/write only: the seed is the node's whole identity. */
@@ -97,50 +98,11 @@ export function loadOrCreateKey(dataDir: string): { keys: KeyPair; created: bool
   const text = `${JSON.stringify({ public: keys.publicKey.toString('hex'), seed: keys.seed.toString('hex') }, null, 2)}\n`;
   try {
     fs.mkdirSync(dataDir, { recursive: true });
-    writeAtomically(file, text);
+    writeFileAtomic(file, text, KEY_FILE_MODE);
   } catch (err) {
     throw new KeyFileError(file, 'write', `cannot create key file ${file}: ${errorText(err)}`);
   }
   return { keys, created: true };
 }
 
-/**
- * Write-then-rename, so a crash or power cut (a board losing power is the
- * common case) leaves either no key file or a whole one, never a torn one
- * that would refuse the next start.
- */
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = fs.openSync(tmp, 'wx', KEY_FILE_MODE);
-  try {
-    // The umask can only remove bits, but set the mode outright so the file never depends on it.
-    fs.fchmodSync(fd, KEY_FILE_MODE);
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fs.closeSync(fd);
-  try {
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  syncDirectory(path.dirname(file));
-}
 
-/** Makes the rename itself durable. Some platforms cannot open a directory for fsync; the file is whole either way. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Durability of the directory entry is best effort; the data itself was fsynced.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}

@@ -7,12 +7,14 @@ import { cleanStaleAddonDirs } from './addon-loader';
 import { isSea } from './runtime';
 
 /**
- * `timenode devnet` forks bin/timenode for each node; from a SEA that fork
- * re-runs this binary with the script path as the first argument (a SEA
- * ignores it). Drop it so the child sees `start …` like any other run.
+ * `timenode devnet` forks a script (bin/timenode, or process.argv[1]) for
+ * each node; from a SEA that fork re-runs this binary with the script path
+ * as the first argument, where a SEA expects the command. Drop it so the
+ * child sees `start …` like any other run.
  */
 function commandLine(argv: string[]): string[] {
-  if (isSea() && /(^|\/)bin\/timenode$/.test(argv[0] ?? '')) return argv.slice(1);
+  const first = argv[0] ?? '';
+  if (isSea() && (first === process.execPath || /(^|\/)bin\/timenode$/.test(first))) return argv.slice(1);
   return argv;
 }
 
