@@ -8,11 +8,12 @@
 //                        share per peer (budget / maxPeers);
 //   memory.flood_rss     peak resident set (VmHWM) under a flood built to
 //                        fill every budgeted structure, ÷ the budget.
-// The flood: 4 peers send distinct valid txs at 1.5× their rate limit and
-// never read (the tx pool and seen cache fill, their send queues fill with
-// each other's relays), and 5 peers each send most of a 4 MiB frame and stall
-// (the inbound frame budget fills), for 6 s: short of the 10 s of rate-limit
-// charges that would ban the tx peers.
+// The flood, 6 s in all (short of the 10 s of rate-limit charges that would
+// ban the tx peers): 4 peers send distinct valid txs at 1.5× their rate limit
+// and never read (the tx pool and seen cache fill, and each other's relays
+// pile up towards them); from 3 s on, 5 more peers each send most of a 4 MiB
+// frame and stall (the inbound frame budget fills, which also throttles the
+// tx peers: that is the budget's backpressure at work).
 import { join } from 'node:path';
 import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
 import { DEFAULT_LIMITS } from '../../src/node/config';
@@ -36,6 +37,7 @@ const TX_FLOODERS = 4;
 const TX_PER_SEC = 1500;
 const FRAME_HOLDERS = 5;
 const FLOOD_MS = 6000;
+const FRAMES_AFTER_MS = 3000;
 
 const mb = (bytes: number): number => bytes / MB;
 
@@ -77,15 +79,17 @@ async function flood(dir: string): Promise<{ peak: number; idle: number; status:
       send();
       timers.push(setInterval(send, 100));
     }
-    // frame holders: most of a maximal frame, then silence.
-    const length = DEFAULT_LIMITS.maxFrame - 64;
-    for (let h = 0; h < FRAME_HOLDERS; h++) {
-      const prefix = Buffer.alloc(4);
-      prefix.writeUInt32BE(length);
-      (peers[TX_FLOODERS + h] as TnpPeer).socket.write(Buffer.concat([prefix, Buffer.alloc(length - 1, 0xa0)]));
-    }
     let sampledPeak = 0;
     for (let t = 0; t < FLOOD_MS; t += 250) {
+      if (t === FRAMES_AFTER_MS) {
+        // frame holders: most of a maximal frame, then silence.
+        const length = DEFAULT_LIMITS.maxFrame - 64;
+        for (let h = 0; h < FRAME_HOLDERS; h++) {
+          const prefix = Buffer.alloc(4);
+          prefix.writeUInt32BE(length);
+          (peers[TX_FLOODERS + h] as TnpPeer).socket.write(Buffer.concat([prefix, Buffer.alloc(length - 1, 0xa0)]));
+        }
+      }
       await sleep(250);
       sampledPeak = Math.max(sampledPeak, (await node.rss()).rss);
     }

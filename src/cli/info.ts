@@ -2,10 +2,13 @@
 // run: version, packaging (single executable, portable bundle or sources),
 // platform, Node, the addons unpacked from a single executable, and every
 // backend choice with its reason. The first thing to run on a new board.
+import { getHeapStatistics } from 'node:v8';
 import { BackendChoice, backendChoices } from '../hotpath/selection';
 import { AddonLoad, embeddedAddons } from '../sea/addon-loader';
 import { Packaging, packaging, version } from '../sea/runtime';
 import { Command, parseFlags } from './args';
+// The serial link's hot paths (COBS, CRC-32C) load only with serial framing; load them so info reports every path.
+import '../wire/serial-frame';
 
 export interface Info {
   version: string;
@@ -14,6 +17,9 @@ export interface Info {
   platform: string;
   arch: string;
   node: string;
+  /** V8's heap limit: shows whether NODE_OPTIONS=--max-old-space-size (the systemd unit's) took effect. */
+  heapLimitMiB: number;
+  nodeOptions: string | undefined;
   addons: AddonLoad[];
   hotPaths: BackendChoice[];
 }
@@ -27,6 +33,8 @@ export function collectInfo(): Info {
     platform: process.platform,
     arch: process.arch,
     node: process.version,
+    heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576),
+    nodeOptions: process.env.NODE_OPTIONS,
     addons: embeddedAddons(),
     hotPaths: backendChoices(),
   };
@@ -45,6 +53,7 @@ export function formatInfo(info: Info): string {
     `platform   ${info.platform}-${info.arch}`,
     `node       ${info.node}`,
     `sea        ${info.sea ? 'yes' : 'no'}`,
+    `heap limit ${info.heapLimitMiB} MiB (NODE_OPTIONS ${info.nodeOptions === undefined ? 'unset' : JSON.stringify(info.nodeOptions)})`,
   ];
   if (info.addons.length > 0) {
     lines.push('addons');
@@ -61,8 +70,9 @@ export const info: Command = {
   usage: `Usage: timenode info [--json]
 
 Prints the version, how this copy is packaged (single executable, portable
-bundle or sources), platform, Node version, the native addons a single
-executable unpacked, and which backend each hot path runs on and why.
+bundle or sources), platform, Node version, V8's heap limit (set it with
+NODE_OPTIONS=--max-old-space-size=MB), the native addons a single executable
+unpacked, and which backend each hot path runs on and why.
 `,
   async run(argv) {
     const flags = parseFlags(info, argv, { json: { type: 'boolean' } });

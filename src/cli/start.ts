@@ -20,14 +20,16 @@ export const STATUS_EVERY_MS = 1000;
 export const start: Command = {
   name: 'start',
   usage: `Usage: timenode start --data DIR --genesis FILE --listen IP:PORT [--peer IP:PORT]... [--profile devnet]
-                      [--max-memory MB] [--log-level debug|info|warn|error]
+                      [--max-memory MB] [--require-native] [--log-level debug|info|warn|error]
 
 Runs one node. DIR holds node.key (created if absent), blocks.dat,
 peers.json and bans.json. --profile devnet uses the devnet timings of
 PROTOCOL.md §6 (ping every 1 s, pong deadline 2 s). --max-memory (default
 ${DEFAULT_MAX_MEMORY_MB} MB, on top of the Node runtime's own ~50 MB) is split across send
 queues, inbound frames, the tx pool, the seen cache, sync answers and the
-address book; the split is logged at start.
+address book; the split is logged at start. --require-native (or
+TIMENODE_NATIVE=1) refuses to start unless every hot path runs native;
+TIMENODE_NATIVE=0 forces the no-addon fallbacks.
 `,
   async run(argv) {
     const flags = parseFlags(start, argv, {
@@ -38,6 +40,8 @@ address book; the split is logged at start.
       profile: { type: 'string' },
       'log-level': { type: 'string' },
       'max-memory': { type: 'string' },
+      // Acted on by bin/timenode before any module loads (it sets TIMENODE_NATIVE=1); accepted here so --help lists it.
+      'require-native': { type: 'boolean' },
     });
     if (!flags) return 0;
     const dataDir = required(flags.data, '--data');

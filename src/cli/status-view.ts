@@ -35,6 +35,7 @@ export function renderStatus(nodes: ViewedNode[], now: number, header: string): 
     lines.push(
       `    memory: heap ${(m.heapUsedBytes / 1048576).toFixed(1)} MB  send queues ${m.sendQueueBytes} B  inbound ${m.inboundFrameBytes} B  seen ${m.seenIds}  pool ${m.poolTxs} txs  addresses ${m.addresses}  dropped relay ${s.dropped.relay} rate ${s.dropped.rateLimited}`,
     );
+    lines.push(`    hot paths: ${s.backends.map((b) => `${b.path} ${b.kind === 'native' ? 'native' : 'FALLBACK'}`).join('  ')}`);
     lines.push(`    in:  ${formatCounts(s.messagesIn)}`);
     lines.push(`    out: ${formatCounts(s.messagesOut)}`);
     if (Object.keys(s.unknown).length > 0) lines.push(`    unknown: ${formatCounts(s.unknown)}`);

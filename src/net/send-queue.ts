@@ -53,6 +53,10 @@ export class SendQueue {
   push(frame: Buffer, lane: Lane): boolean {
     if (this.closed) return false;
     let kept = true;
+    // Many frames can be queued in one I/O phase, before the deferred flush
+    // runs: a lane about to drop first hands what it holds to the socket, so
+    // frames are dropped only while the socket itself pushes back.
+    if (!this.waitingForDrain && this.wouldOverflow(frame, lane)) this.flushNow();
     if (lane === 'control') {
       // Full only under a ping flood from a peer that does not read: the oldest
       // pong makes room, so the newest control frame (a reject before closing) always gets in.
@@ -64,7 +68,7 @@ export class SendQueue {
       this.control.push(frame);
     } else {
       // A message bigger than the whole lane still goes out, alone.
-      while (this.dataLength() > 0 && (this.dataLength() >= this.limits.dataMessages || this.dataBytes + frame.length > this.limits.dataBytes)) {
+      while (this.wouldOverflow(frame, 'data')) {
         this.dropOldestData();
         kept = false;
       }
@@ -83,6 +87,11 @@ export class SendQueue {
   close(): void {
     this.flushNow();
     this.closed = true;
+  }
+
+  private wouldOverflow(frame: Buffer, lane: Lane): boolean {
+    if (lane === 'control') return this.control.length >= this.limits.controlMessages;
+    return this.dataLength() > 0 && (this.dataLength() >= this.limits.dataMessages || this.dataBytes + frame.length > this.limits.dataBytes);
   }
 
   get isFull(): boolean {

@@ -9,6 +9,7 @@ import type { KeyPair } from '../crypto';
 import { AddressBook } from '../net/address-book';
 import { AddressGossip } from '../net/address-gossip';
 import { ConnectionManager } from '../net/connection-manager';
+import { backendChoices } from '../hotpath/selection';
 import { InboundBudget } from '../net/inbound-budget';
 import { parseEndpoint } from '../net/ip';
 import type { DomainHandlers, PeerConnection } from '../net/peer-connection';
@@ -115,6 +116,12 @@ export class Node {
       height: this.chain.position().height,
       masternode: this.chain.isMasternode,
     });
+    // A node that fell back says so at start: a silent fallback is a silent slowdown.
+    for (const c of backendChoices()) {
+      const line = `hot path ${c.path}: ${c.kind} (${c.impl}): ${c.why}`;
+      if (c.kind === 'native') this.log.info(line);
+      else this.log.warn(line);
+    }
     for (const peer of this.opts.peers) {
       const { ip, port } = parseEndpoint(peer);
       this.manager.addConfiguredPeer(ip, port);

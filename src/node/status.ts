@@ -1,5 +1,6 @@
 // A plain-data snapshot of a running node: what the devnet view draws, what
 // `start` sends to a parent process each second, and what tests assert on.
+import { backendChoices } from '../hotpath/selection';
 import type { Node } from './node';
 
 export interface PeerStatus {
@@ -48,6 +49,8 @@ export interface NodeStatus {
     poolBytes: number;
     addresses: number;
   };
+  /** Which backend each hot path runs on (native or fallback). */
+  backends: { path: string; kind: string; impl: string }[];
   /** Messages dropped: relays that found a full send queue, and messages over a rate limit. */
   dropped: { relay: number; rateLimited: number };
 }
@@ -119,6 +122,7 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
       addresses: node.addressBook.size,
     },
     dropped: { relay: relayDropped, rateLimited },
+    backends: backendChoices().map((c) => ({ path: c.path, kind: c.kind, impl: c.impl })),
   };
 }
 

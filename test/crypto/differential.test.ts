@@ -79,15 +79,22 @@ function corruptions(keyPool: () => KeyPair): [name: string, corrupt: Corruption
     ['one signature bit flipped', (item) => ({ ...item, signature: inputs.flipBit(item.signature) })],
     ['one public key bit flipped', (item) => ({ ...item, publicKey: inputs.flipBit(item.publicKey) })],
     ['one message bit flipped', (item) => (item.message.length > 0 ? { ...item, message: inputs.flipBit(item.message) } : { ...item, message: Buffer.from([0]) })],
-    ['message cut short or extended', (item) => ({ ...item, message: inputs.below(2) ? item.message.subarray(0, inputs.below(item.message.length + 1) - 1) : Buffer.concat([item.message, inputs.bytes(1 + inputs.below(8))]) })],
+    ['message cut short or extended', (item) => ({ ...item, message: item.message.length > 0 && inputs.below(2) ? item.message.subarray(0, inputs.below(item.message.length)) : Buffer.concat([item.message, inputs.bytes(1 + inputs.below(8))]) })],
     ['random garbage signature', (item) => ({ ...item, signature: inputs.bytes(64) })],
     ['random garbage public key', (item) => ({ ...item, publicKey: inputs.bytes(32) })],
-    ['another key', (item) => ({ ...item, publicKey: keyPool().publicKey })],
+    ['another key', (item) => ({ ...item, publicKey: otherKey(keyPool, item.publicKey) })],
     ['S + L (non-canonical S)', (item) => withS(item, addL(item.signature.subarray(32)))],
     ['R and S swapped', (item) => ({ ...item, signature: Buffer.concat([item.signature.subarray(32), item.signature.subarray(0, 32)]) })],
     ['signature of the wrong length', (item) => ({ ...item, signature: inputs.below(2) ? item.signature.subarray(0, inputs.below(64)) : Buffer.concat([item.signature, inputs.bytes(1 + inputs.below(4))]) })],
     ['public key of the wrong length', (item) => ({ ...item, publicKey: inputs.below(2) ? item.publicKey.subarray(0, inputs.below(32)) : Buffer.concat([item.publicKey, inputs.bytes(1)]) })],
   ];
+}
+
+function otherKey(keyPool: () => KeyPair, not: Uint8Array): Buffer {
+  for (;;) {
+    const { publicKey } = keyPool();
+    if (!publicKey.equals(not)) return publicKey;
+  }
 }
 
 function addL(s: Uint8Array): Buffer {
@@ -132,11 +139,9 @@ function sameVerdicts(backend: CryptoBackend, cases: { kind: string; item: Signe
     const [accepted, total] = counts.get(kind) ?? [0, 0];
     counts.set(kind, [accepted + (expected ? 1 : 0), total + 1]);
   });
-  // The inputs are what they claim: every valid one verifies, and corruption almost never survives.
-  const [validAccepted, validTotal] = counts.get('valid')!;
-  assert.equal(validAccepted, validTotal, 'every valid signature verifies');
+  // The inputs are what they claim: every valid one verifies, every corrupted one fails.
   for (const [kind, [accepted, total]] of counts) {
-    if (kind !== 'valid') assert.ok(accepted <= total / 100, `${kind}: ${accepted} of ${total} accepted`);
+    assert.equal(accepted, kind === 'valid' ? total : 0, `${seedNote}: ${kind}, ${accepted} of ${total} accepted`);
   }
   return verdicts;
 }

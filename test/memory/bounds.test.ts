@@ -55,59 +55,90 @@ class StalledStream extends Writable {
   }
   /** Completes every write so far, as a reader catching up would (the stream emits 'drain'). */
   release(): void {
-    for (const done = this.pending.splice(0); done.length > 0; ) (done.shift() as () => void)();
+    for (const done of this.pending.splice(0)) done();
   }
+  /** What was written after the plug that stalled it. */
   get bytes(): Buffer {
-    return Buffer.concat(this.written);
+    return Buffer.concat(this.written.slice(1));
   }
 }
 
+/** A stream that takes every write at once: no backpressure ever. */
+class OpenStream extends Writable {
+  readonly written: Buffer[] = [];
+  constructor() {
+    super({ highWaterMark: 1 << 30 });
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.written.push(chunk);
+    done();
+  }
+}
+
+/** A queue whose socket already pushes back: a first frame was written and never completed, so nothing more leaves. */
+async function stalledQueue(limits: { dataBytes: number; dataMessages: number; controlMessages: number }, now?: () => number): Promise<{ q: SendQueue; stream: StalledStream }> {
+  const stream = new StalledStream();
+  const q = new SendQueue(stream, limits, now);
+  q.push(Buffer.from('plug'), 'control');
+  await tick();
+  assert.equal(stream.written.length, 1, 'the plug was written and the socket reported backpressure');
+  return { q, stream };
+}
+
 describe('SendQueue: the outbound ring buffer of one peer', () => {
-  test('bounded in messages: 10 relays into a 4-message lane keep the newest 4 and count 6 dropped', () => {
-    const q = new SendQueue(new StalledStream(), { dataBytes: 1 << 20, dataMessages: 4, controlMessages: 8 });
+  test('bounded in messages: under backpressure, 10 relays into a 4-message lane keep the newest 4 and count 6 dropped', async () => {
+    const { q } = await stalledQueue({ dataBytes: 1 << 20, dataMessages: 4, controlMessages: 8 });
     const kept = Array.from({ length: 10 }, (_, i) => q.push(frame(i, 100), 'data'));
     assert.deepEqual(kept, [true, true, true, true, false, false, false, false, false, false], 'push() reports a drop from the 5th on');
     assert.deepEqual({ queuedMessages: q.stats.queuedMessages, queuedBytes: q.stats.queuedBytes, droppedData: q.stats.droppedData }, { queuedMessages: 4, queuedBytes: 400, droppedData: 6 });
   });
 
-  test('bounded in bytes: 300-byte relays in a 1000-byte lane keep 3 (900 bytes) and drop the oldest', async () => {
-    const stream = new StalledStream();
-    const q = new SendQueue(stream, { dataBytes: 1000, dataMessages: 4096, controlMessages: 8 });
+  test('bounded in bytes: 300-byte relays in a 1000-byte lane keep 3 (900 bytes) and drop the oldest; the newest reach the socket in order', async () => {
+    const { q, stream } = await stalledQueue({ dataBytes: 1000, dataMessages: 4096, controlMessages: 8 });
     for (let i = 0; i < 10; i++) q.push(frame(i, 300), 'data');
     assert.deepEqual({ queuedMessages: q.stats.queuedMessages, queuedBytes: q.stats.queuedBytes, droppedData: q.stats.droppedData }, { queuedMessages: 3, queuedBytes: 900, droppedData: 7 });
+    stream.release();
     await tick();
     assert.deepEqual(seqs(stream.bytes, 300), [7, 8, 9], 'oldest-first: the frames that reach the socket are the newest, in order');
   });
 
+  test('no backpressure, no drops: 20 relays of 100 KB queued in one tick (one I/O phase) into a 256 KB lane all reach a socket that takes them', () => {
+    const stream = new OpenStream();
+    const q = new SendQueue(stream, { dataBytes: 256 * 1024, dataMessages: 4096, controlMessages: 8 });
+    for (let i = 0; i < 20; i++) q.push(frame(i, 100_000), 'data');
+    assert.equal(q.stats.droppedData, 0, `dropped ${q.stats.droppedData} relays although the socket never pushed back: the lane only flushes on the next tick`);
+  });
+
   test('a relay larger than the whole lane still goes out, alone', async () => {
-    const stream = new StalledStream();
-    const q = new SendQueue(stream, { dataBytes: 1000, dataMessages: 4096, controlMessages: 8 });
+    const { q, stream } = await stalledQueue({ dataBytes: 1000, dataMessages: 4096, controlMessages: 8 });
     q.push(frame(1, 300), 'data');
     q.push(frame(2, 5000), 'data');
     assert.deepEqual({ queuedMessages: q.stats.queuedMessages, droppedData: q.stats.droppedData }, { queuedMessages: 1, droppedData: 1 });
+    stream.release();
     await tick();
     assert.deepEqual(seqs(stream.bytes, 5000), [2]);
   });
 
   test('control frames get a place while the data lane is full, and go out ahead of the relays', async () => {
-    const stream = new StalledStream();
-    const q = new SendQueue(stream, { dataBytes: 1 << 20, dataMessages: 4, controlMessages: 8 });
+    const { q, stream } = await stalledQueue({ dataBytes: 1 << 20, dataMessages: 4, controlMessages: 8 });
     for (let i = 0; i < 6; i++) q.push(frame(i, 100), 'data');
-    assert.equal(q.push(frame(1000, 100), 'control'), true, 'a pong is accepted although the data lane is full');
-    assert.equal(q.stats.droppedControl, 0);
+    q.push(frame(1000, 100), 'control');
+    assert.deepEqual({ queuedMessages: q.stats.queuedMessages, droppedControl: q.stats.droppedControl }, { queuedMessages: 5, droppedControl: 0 }, 'a pong is queued although the data lane is full');
+    stream.release();
     await tick();
     assert.deepEqual(seqs(stream.bytes, 100), [1000, 2, 3, 4, 5], 'the control frame is written first');
   });
 
   test('a reject still gets a place when the control lane is already full of pongs (a ping flood from a peer that does not read)', async () => {
-    const stream = new StalledStream();
-    const q = new SendQueue(stream, { dataBytes: 1 << 20, dataMessages: 4096, controlMessages: 256 });
+    const { q, stream } = await stalledQueue({ dataBytes: 1 << 20, dataMessages: 4096, controlMessages: 256 });
     for (let i = 0; i < 300; i++) q.push(frame(i, 40), 'control');
     q.push(frame(9999, 40), 'control');
     q.close();
+    stream.release();
+    await tick();
     const written = seqs(stream.bytes, 40);
     assert.equal(written[written.length - 1], 9999, `the reject must be the last frame written; wrote ${written.length} control frames ending ${written.slice(-3).join(',')} (droppedControl=${q.stats.droppedControl})`);
-    assert.ok(written.length <= 257, `control frames written at close: ${written.length}, bound 256 + the reject`);
+    assert.ok(written.length <= 256, `control frames held while stalled: ${written.length}, bound 256`);
   });
 
   test('fullSince: set when the lane fills, kept while it stays full, cleared once a flush leaves room', async () => {
@@ -118,7 +149,7 @@ describe('SendQueue: the outbound ring buffer of one peer', () => {
     assert.equal(q.fullSince, undefined, 'three of four: not full');
     q.push(frame(3, 100), 'data');
     assert.equal(q.fullSince, 1000, 'the fourth fills it');
-    await tick(); // the flush hands the four to the (stalled) stream: the lane is empty again
+    await tick(); // the flush hands the four to the stream, which stalls: the lane is empty again
     assert.equal(q.fullSince, undefined);
     now = 2000;
     for (let i = 4; i < 8; i++) q.push(frame(i, 100), 'data');
@@ -131,9 +162,9 @@ describe('SendQueue: the outbound ring buffer of one peer', () => {
     assert.equal(q.fullSince, undefined, 'a flush that leaves room clears it');
   });
 
-  test('fullSince is also set when the lane drops relays for lack of bytes (large relays: blocks, big txs, padded proofs)', () => {
+  test('fullSince is also set when the lane drops relays for lack of bytes (large relays: blocks, big txs, padded proofs)', async () => {
     let now = 5000;
-    const q = new SendQueue(new StalledStream(), { dataBytes: 1000, dataMessages: 4096, controlMessages: 8 }, () => now);
+    const { q } = await stalledQueue({ dataBytes: 1000, dataMessages: 4096, controlMessages: 8 }, () => now);
     for (let i = 0; i < 10; i++) {
       q.push(frame(i, 300), 'data');
       now += 10;
@@ -177,11 +208,11 @@ describe('SendQueue: the outbound ring buffer of one peer', () => {
       const written = q.stats.writtenBytes / SIZE;
       assert.equal(written + q.stats.queuedMessages + q.stats.droppedData, pushed, 'every frame is written, queued or counted as dropped');
       // The reader now catches up: it gets whole frames in increasing order, gaps where relays were dropped.
-      q.close();
-      stream.end();
-      reader.resume();
       const got: Buffer[] = [];
       reader.on('data', (c: Buffer) => got.push(c));
+      reader.resume();
+      await waitFor('the queue to drain into the reading socket', () => q.stats.queuedMessages === 0 && stream.writableLength === 0, 10_000);
+      stream.end();
       await new Promise<void>((resolve) => reader.once('end', resolve));
       const order = seqs(Buffer.concat(got), SIZE);
       assert.equal(Buffer.concat(got).length % SIZE, 0, 'only whole frames were written');

@@ -6,9 +6,10 @@
 // process) has three peers: a feeder, a reader that keeps reading, and the
 // slow reader, which completes the handshake, answers one ping and then never
 // reads again. The feeder sends `finalized` proofs for fresh txids, each a
-// valid vote of the network's only masternode repeated 1024 times (~170 KB,
+// valid vote of the network's only masternode repeated 1024 times (~160 KB,
 // one signature check): the node relays each proof whole to both readers, so
-// megabytes of relay traffic cost it little CPU. The slow reader's kernel
+// megabytes of relay traffic cost it little CPU. The reading peer cuts frames
+// and counts them without decoding, so it keeps up. The slow reader's kernel
 // buffers fill, then its send queue; from the first dropped relay the node
 // has 3 s (the devnet slow-peer deadline) before `reject slow`, and about 5 s
 // before the same peer would be dropped for missed pongs instead.
@@ -23,6 +24,7 @@ import { encodeMessage } from '../../src/wire/messages';
 import { freePort, removeDir, testKey } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
 import { sleep } from '../support/processes';
+import { CountingReader } from './fixtures/counting-reader';
 import { BudgetNode, MB, mb, prepareNet, RssSampler, runtimeBaselineRss } from './fixtures/memory-node';
 
 // This file's addresses: the node on 127.0.8.30, peers on 127.0.8.31–33.
@@ -59,7 +61,8 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
     const vote = signVote(masternode, randomBytes(32), true);
     return encodeFrame(encodeMessage({ type: 'finalized', txid: vote.txid, votes: new Array(VOTES_PER_PROOF).fill(vote) }));
   };
-  const burst = Array.from({ length: 40 }, proof);
+  // 80 proofs (~13 MB): more than the slow reader's kernel buffers (~4 MB here) plus its send queue.
+  const burst = Array.from({ length: 80 }, proof);
   const later = Array.from({ length: 20 }, proof);
   const proofBytes = (burst[0] as Buffer).length;
 
@@ -72,14 +75,8 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
   const reader = await join(READER_IP, 0x34);
   const slow = await join(SLOW_IP, 0x35);
   const feeder = await join(FEEDER_IP, 0x36);
-  // The reader counts proofs and keeps nothing, so 10 MB of relays do not pile up here.
-  let readerProofs = 0;
-  reader.socket.on('data', () => {
-    readerProofs += reader.messages.filter((m) => m.type === 'finalized').length;
-    reader.messages.length = 0;
-    reader.payloads.length = 0;
-  });
-
+  // The reader counts proofs without decoding them, so it keeps up with the node.
+  const counter = new CountingReader(reader.socket, 100_000);
   const sampler = new RssSampler(node, 50);
   sampler.start();
   // Stop reading right after answering a ping: the next one goes unanswered, and missed pongs would close it in ~5 s.
@@ -110,10 +107,10 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
   const closedAt = closeLine ? Date.parse(closeLine.slice(0, 24)) : closedSeenAt;
 
   // After the slow reader is gone, relays still flow to the reading peer.
-  const before = readerProofs;
+  const before = counter.relays;
   feeder.sendRaw(Buffer.concat(later));
   const deadline = Date.now() + 10_000;
-  while (readerProofs < before + later.length && Date.now() < deadline) await sleep(50);
+  while (counter.relays < before + later.length && Date.now() < deadline) await sleep(50);
   sampler.stop();
   const end = await node.status();
   const peak = sampler.peak(stoppedAt);
@@ -125,7 +122,7 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
     `proofs of ${(proofBytes / 1024).toFixed(0)} KiB: ${burst.length} at once, then ${later.length}; slow reader's queue peaked at ${maxQueued} bytes, ${maxDropped} relays dropped`,
     `slow reader stopped reading at 0 s; first drop seen at ${secs(firstDropAt && firstDropAt - stoppedAt)}; closed at ${secs(closedAt && closedAt - stoppedAt)} (${secs(closedAt && firstDropAt && closedAt - firstDropAt)} after the first drop seen)`,
     `node's log: ${closeLine || '(no closing line)'}`,
-    `reading peer: ${readerProofs} of ${burst.length + later.length} proofs received, ${readerEntry?.dropped ?? 'n/a'} dropped, still ${readerEntry?.state ?? 'gone'}`,
+    `reading peer: ${counter.relays} of ${burst.length + later.length} proofs received, ${readerEntry?.dropped ?? 'n/a'} dropped, still ${readerEntry?.state ?? 'gone'}`,
   ];
   for (const line of summary) t.diagnostic(line);
 
@@ -135,9 +132,10 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
   assert.ok(maxQueued <= perPeerQueue + 256 * 64, `the slow reader's queue held ${maxQueued} bytes; its bound is ${perPeerQueue} (+ control frames)`);
   assert.ok(firstDropAt !== undefined && closedAt !== undefined);
   const afterFull = closedAt - firstDropAt;
-  assert.ok(afterFull >= DEVNET_TIMINGS.slowPeerDeadlineMs - 300 && afterFull <= DEVNET_TIMINGS.slowPeerDeadlineMs + 1500, `closed ${afterFull} ms after its first dropped relay was seen; the deadline is ${DEVNET_TIMINGS.slowPeerDeadlineMs} ms\n${summary.join('\n')}`);
+  // The first drop is seen through a status round trip (up to ~1 s late on a loaded machine); the node's own line says 3000 ms.
+  assert.ok(afterFull >= DEVNET_TIMINGS.slowPeerDeadlineMs - 1000 && afterFull <= DEVNET_TIMINGS.slowPeerDeadlineMs + 1500, `closed ${afterFull} ms after its first dropped relay was seen; the deadline is ${DEVNET_TIMINGS.slowPeerDeadlineMs} ms\n${summary.join('\n')}`);
   assert.ok(peak < limit, `peak RSS ${mb(peak)} over budget + baseline ${mb(limit)}\n${summary.join('\n')}`);
   assert.ok(reader.isOpen && readerEntry?.state === 'established', 'the reading peer stays connected');
-  assert.equal(readerProofs, burst.length + later.length, `the reading peer got ${readerProofs} of ${burst.length + later.length} relays\n${summary.join('\n')}`);
+  assert.equal(counter.relays, burst.length + later.length, `the reading peer got ${counter.relays} of ${burst.length + later.length} relays\n${summary.join('\n')}`);
   assert.equal(readerEntry?.dropped, 0, 'no relay to the reading peer was dropped');
 });
