@@ -11,8 +11,8 @@
 // The flood, 6 s in all (short of the 10 s of rate-limit charges that would
 // ban the tx peers): 4 peers send distinct valid txs at 1.5× their rate limit
 // and never read (the tx pool and seen cache fill, and each other's relays
-// pile up towards them); from 3 s on, 5 more peers each send most of a 4 MiB
-// frame and stall (the inbound frame budget fills, which also throttles the
+// pile up towards them); from 3 s on, 10 more peers each send most of a 4 MiB
+// frame and stall (twice what the budget admits) (the inbound frame budget fills, which also throttles the
 // tx peers: that is the budget's backpressure at work).
 import { join } from 'node:path';
 import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
@@ -35,7 +35,8 @@ const SETTLE_MS = 2000;
 const PEERS = 20;
 const TX_FLOODERS = 4;
 const TX_PER_SEC = 1500;
-const FRAME_HOLDERS = 5;
+/** 10 × 4 MiB is twice the inbound frame budget of 19.2 MB: a broken cap would show. */
+const FRAME_HOLDERS = 10;
 const FLOOD_MS = 6000;
 const FRAMES_AFTER_MS = 3000;
 

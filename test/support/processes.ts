@@ -35,6 +35,8 @@ export interface SpawnOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** More `start` flags, appended as given (e.g. ['--max-memory', '64']). */
   extraArgs?: string[];
+  /** Hot-path backends: 'fallback' sets TIMENODE_NATIVE=0, 'native' clears it; default inherits the test's environment. */
+  backends?: 'native' | 'fallback';
 }
 
 export interface Exit {
@@ -61,7 +63,10 @@ export class NodeProcess {
     args.push('--profile', options.profile ?? 'devnet');
     if (options.logLevel) args.push('--log-level', options.logLevel);
     args.push(...(options.extraArgs ?? []));
-    this.child = fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const env = { ...process.env };
+    if (options.backends === 'fallback') env.TIMENODE_NATIVE = '0';
+    if (options.backends === 'native') delete env.TIMENODE_NATIVE;
+    this.child = fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => (this.log += chunk));

@@ -1,0 +1,46 @@
+// `timenode bench`: the benchmark suite of bench/ on this machine, printed as
+// a Markdown report an operator can paste into an issue. The suite is loaded
+// only when this command runs, so `start` never pays for it.
+import { CliError, Command, parseFlags, positiveInt } from './args';
+
+export const bench: Command = {
+  name: 'bench',
+  usage: `Usage: timenode bench [--runs N] [--only CASES] [--gate] [--out FILE]
+
+Runs the benchmark suite (RTT, relay, codec, crypto, sync, memory and start)
+on this machine and prints a Markdown report: each figure beside a baseline
+measured in the same run (raw socket, raw libsodium, JSON lines) and their
+ratio. Nodes run as child processes on 127.0.10.x, ports 24701-24710.
+Takes about a minute per run on a 2-core x64; several on a Raspberry Pi.
+
+  --runs N      runs of every case; each ratio is the median (default 3)
+  --only CASES  comma-separated subset: rtt,relay,codec,crypto,sync,memory
+  --gate        only the ratios bench/gate.json gates, and judge them
+                (thresholds set on the x64 CI machine: informative here)
+  --out FILE    where to write the JSON results (default bench/results.json)
+
+How to read the report: README, section "Benchmarks".
+`,
+  async run(argv) {
+    const flags = parseFlags(bench, argv, {
+      runs: { type: 'string' },
+      only: { type: 'string' },
+      gate: { type: 'boolean' },
+      out: { type: 'string' },
+    });
+    if (!flags) return 0;
+    const suite = require('../../bench/run') as typeof import('../../bench/run');
+    const args = ['--markdown'];
+    if (flags.gate) args.push('--gate');
+    if (flags.runs !== undefined) args.push('--runs', String(positiveInt(flags.runs, '--runs', 1)));
+    if (flags.only !== undefined) args.push('--only', flags.only);
+    if (flags.out !== undefined) args.push('--out', flags.out);
+    let options: ReturnType<typeof suite.parseBenchArgs>;
+    try {
+      options = suite.parseBenchArgs(args);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    return suite.runBench(options);
+  },
+};
