@@ -6,7 +6,8 @@
 // measurement runs fixtures/budget-node.js: the same Node, budget split and
 // IPC status as `start`, with --max-peers 128 --max-inbound 120. Each peer is
 // a RawPeer from its own address 127.0.9.1–100 that completed the handshake
-// and answers the node's pings (devnet: one a second).
+// and answers the node's pings (devnet: one a second). The node runs with
+// --expose-gc so that each reading follows a full collection.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, removeDir, testKey } from '../support/harness';
@@ -34,13 +35,13 @@ async function join(ip: string, nodeIp: string, port: number, net: NetFiles, see
   return outcome.ok ? { peer } : { peer, refusal: `${outcome.reject.code}: ${outcome.reject.reason}` };
 }
 
-/** Median of a few fresh RSS readings, with the heap, once the node has settled. */
+/** Once the node has settled: the median of a few RSS readings, each right after a full GC, and the live heap. */
 async function settledRss(node: BudgetNode): Promise<{ rss: number; heap: number }> {
   await sleep(2000);
   const rss: number[] = [];
   const heap: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const s = await node.status();
+    const s = await node.gcStatus();
     rss.push(procMemory(node.pid)?.rss ?? s.rssBytes);
     heap.push(s.memory.heapUsedBytes);
     await sleep(300);
@@ -68,7 +69,7 @@ test('many peers: 100 handshaken peers from 127.0.9.1–100 all stay established
   const net = prepareNet(testKey(0x54), [testKey(0x52)]);
   dirs.push(net.dir);
   const port = freePort();
-  const node = new BudgetNode({ name: 'many', ip: '127.0.8.51', port, dataDir: net.nodeDir, genesisFile: net.genesisFile, maxMemoryMb: MAX_MEMORY_MB, caps: { maxPeers: 128, maxInbound: 120 } });
+  const node = new BudgetNode({ name: 'many', ip: '127.0.8.51', port, dataDir: net.nodeDir, genesisFile: net.genesisFile, maxMemoryMb: MAX_MEMORY_MB, caps: { maxPeers: 128, maxInbound: 120 }, execArgv: ['--expose-gc'] });
   nodes.push(node);
   await node.ready();
   const limit = MAX_MEMORY_MB * MB + baseline;
@@ -97,8 +98,8 @@ test('many peers: 100 handshaken peers from 127.0.9.1–100 all stay established
   const perPeer = (at100.rss - at0.rss) / 100;
   const summary = [
     `budget ${MAX_MEMORY_MB} MB (split for 128 peers); runtime baseline ${mb(baseline)}; limit ${mb(limit)}`,
-    `RSS with 0 peers ${mb(at0.rss)} (heap ${mb(at0.heap)}), 10 peers ${mb(at10.rss)} (heap ${mb(at10.heap)}), 100 peers ${mb(at100.rss)} (heap ${mb(at100.heap)})`,
-    `per peer: ${(perPeer / 1024).toFixed(1)} KiB of RSS from 0 to 100 peers (${((at10.rss - at0.rss) / 10 / 1024).toFixed(1)} KiB from 0 to 10); heap ${((at100.heap - at0.heap) / 100 / 1024).toFixed(1)} KiB per peer`,
+    `after a full GC: RSS with 0 peers ${mb(at0.rss)} (live heap ${mb(at0.heap)}), 10 peers ${mb(at10.rss)} (${mb(at10.heap)}), 100 peers ${mb(at100.rss)} (${mb(at100.heap)})`,
+    `per peer: ${(perPeer / 1024).toFixed(1)} KiB of RSS from 0 to 100 peers (${((at10.rss - at0.rss) / 10 / 1024).toFixed(1)} KiB from 0 to 10); live heap ${((at100.heap - at0.heap) / 100 / 1024).toFixed(1)} KiB per peer`,
     `margin at 100 peers ${mb(limit - at100.rss)}; established ${established.length}, connections ${status.connections}, most missed pongs ${maxMissed}`,
   ];
   for (const line of summary) t.diagnostic(line);
