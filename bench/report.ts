@@ -8,6 +8,8 @@ import { backendSummary, Machine } from './machine';
 export interface Summary extends Row {
   key: string;
   ratios: number[];
+  /** Every run's own figure, baseline and ratio, in run order. */
+  perRun: { figure: number; baseline: number; ratio: number }[];
   threshold?: Threshold;
 }
 

@@ -66,7 +66,8 @@ function summarise(all: Row[][], gate: GateFile): Summary[] {
     const ratios = rows.map((r) => r.ratio);
     const m = median(ratios.filter(Number.isFinite));
     const nearest = rows.reduce((best, r) => (Math.abs(r.ratio - m) < Math.abs(best.ratio - m) ? r : best), rows[0] as Row);
-    out.push({ ...nearest, key: k, ratio: Number.isFinite(m) ? m : nearest.ratio, ratios, gated: k in gate, threshold: gate[k] });
+    const perRun = rows.map((r) => ({ figure: r.figure, baseline: r.baseline, ratio: r.ratio }));
+    out.push({ ...nearest, key: k, ratio: Number.isFinite(m) ? m : nearest.ratio, ratios, perRun, gated: k in gate, threshold: gate[k] });
   }
   return out;
 }
@@ -147,7 +148,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
     runs: o.runs,
     seconds: Math.round(seconds),
     machine,
-    rows: summaries.map(({ key: k, case: c, metric, figure, unit, baseline, baselineUnit, ratio, ratios: rs, gated, threshold, note }) => ({
+    rows: summaries.map(({ key: k, case: c, metric, figure, unit, baseline, baselineUnit, ratio, perRun, gated, threshold, note }) => ({
       key: k,
       case: c,
       metric,
@@ -156,7 +157,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
       baseline,
       baselineUnit,
       ratio,
-      runs: rs,
+      runs: perRun,
       gated,
       ...(threshold ? { threshold: threshold.min !== undefined ? { min: threshold.min } : { max: threshold.max } } : {}),
       note,

@@ -18,7 +18,7 @@ export const crypto: BenchCase = {
       const env = { ...process.env };
       if (mode === 'fallback') env.TIMENODE_NATIVE = '0';
       else delete env.TIMENODE_NATIVE;
-      const report = await runWorker<CryptoReport>('crypto-worker', ['60', '7'], env);
+      const report = await runWorker<CryptoReport>('crypto-worker', ['60', '9'], env);
       lastCryptoReports[mode] = report;
       for (const op of report.ops) {
         // Named by the backend that actually ran: a default run that fell back reports "<op>_fallback_by_default",

@@ -23,7 +23,8 @@ const PIPE = { ip: '127.0.10.8', port: 24708 };
 const A_IP = '127.0.11.2';
 const B_IP = '127.0.11.3';
 const SINK = { ip: '127.0.11.4', port: 24710 };
-const TXS = 20_000;
+const TXS = 12_000;
+const PASSES = 2;
 /** The pipe is some 50× faster: more frames keep its run long enough to time. */
 const PIPE_REPEAT = 10;
 /** A run ends when B has everything, or nothing came for this long (relays dropped). */
@@ -122,11 +123,16 @@ export const relay: BenchCase = {
     const set = signedTxs(TXS, 1);
     const frames = Buffer.concat(set.frames);
     const payloadBytes = set.frameBytes - 4;
-    const verifyBefore = verifyRate();
-    const node = await throughNode(ctx.dir, frames, TXS, payloadBytes);
-    const verifyAfter = verifyRate();
-    const verifyPerSec = (verifyBefore + verifyAfter) / 2;
-    const txsPerSec = (node.count * 1000) / node.ms;
+    // Best of PASSES for the figure and of PASSES + 1 for the baseline: on a shared
+    // machine the least disturbed pass is the one that measures the code.
+    const verifies = [verifyRate()];
+    let txsPerSec = 0;
+    for (let pass = 0; pass < PASSES; pass++) {
+      const node = await throughNode(join(ctx.dir, `pass-${pass}`), frames, TXS, payloadBytes);
+      txsPerSec = Math.max(txsPerSec, (node.count * 1000) / node.ms);
+      verifies.push(verifyRate());
+    }
+    const verifyPerSec = Math.max(...verifies);
     const mb = (perSec: number): number => (perSec * set.frameBytes) / 1e6;
     const rows: RowInput[] = [];
     const impl = cryptoBackends().find((c) => c.path === 'verify');
@@ -138,7 +144,7 @@ export const relay: BenchCase = {
       baseline: verifyPerSec,
       baselineUnit: 'verify/s',
       ratio: txsPerSec / verifyPerSec,
-      note: `Ed25519 verify on one core (${impl ? `${impl.kind}: ${impl.impl}` : 'default backend'}); ${TXS} txs of ${set.frameBytes} B`,
+      note: `Ed25519 verify on one core (${impl ? `${impl.kind}: ${impl.impl}` : 'default backend'}); ${TXS} txs of ${set.frameBytes} B, best of ${PASSES} passes`,
     });
     if (ctx.wanted('relay.txs_per_pipe') || ctx.wanted('relay.mb_per_s')) {
       const repeated = Buffer.concat(Array.from({ length: PIPE_REPEAT }, () => frames));

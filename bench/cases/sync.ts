@@ -18,6 +18,7 @@ import { startNode } from '../support/nodes';
 const SERVER = { ip: '127.0.10.3', port: 24703 };
 const SYNCER = { ip: '127.0.10.4', port: 24704 };
 export const SYNC_BLOCKS = 5000;
+const PASSES = 2;
 
 /** The served chain, made once per bench process (5000 signatures) and copied into each run. */
 let madeChain: { dir: string; genesisFile: string; genesis: Genesis } | undefined;
@@ -60,26 +61,31 @@ export const sync: BenchCase = {
     const serverDir = join(ctx.dir, 'server');
     cpSync(chain.dir, serverDir, { recursive: true });
     writeKeyFile(serverDir, benchKey(2, 3));
-    const syncerDir = join(ctx.dir, 'syncer');
-    writeKeyFile(syncerDir, benchKey(2, 4));
 
-    const verifyBefore = verifyRate();
+    // Best of PASSES syncs (fresh syncer each) and of PASSES + 1 baseline samples:
+    // on a shared machine the least disturbed pass is the one that measures the code.
+    const verifies = [verifyRate()];
+    let blocksPerSec = 0;
     const server = await startNode({ ...SERVER, dataDir: serverDir, genesisFile: chain.genesisFile });
-    let blocksPerSec: number;
     try {
-      const syncer = await startNode({ ...SYNCER, dataDir: syncerDir, genesisFile: chain.genesisFile, peers: [`${SERVER.ip}:${SERVER.port}`] });
-      try {
-        const line = await syncer.waitForLog(new RegExp(`synced to height ${SYNC_BLOCKS}\\b`), 120_000);
-        const m = /blocksPerSec=(\d+)/.exec(line);
-        if (!m) throw new Error(`sync: no blocksPerSec in the node's line: ${line}`);
-        blocksPerSec = Number(m[1]);
-      } finally {
-        await syncer.stop();
+      for (let pass = 0; pass < PASSES; pass++) {
+        const syncerDir = join(ctx.dir, `syncer-${pass}`);
+        writeKeyFile(syncerDir, benchKey(2, 4));
+        const syncer = await startNode({ ...SYNCER, dataDir: syncerDir, genesisFile: chain.genesisFile, peers: [`${SERVER.ip}:${SERVER.port}`] });
+        try {
+          const line = await syncer.waitForLog(new RegExp(`synced to height ${SYNC_BLOCKS}\\b`), 120_000);
+          const m = /blocksPerSec=(\d+)/.exec(line);
+          if (!m) throw new Error(`sync: no blocksPerSec in the node's line: ${line}`);
+          blocksPerSec = Math.max(blocksPerSec, Number(m[1]));
+        } finally {
+          await syncer.stop();
+        }
+        verifies.push(verifyRate());
       }
     } finally {
       await server.stop();
     }
-    const verifyPerSec = (verifyBefore + verifyRate()) / 2;
+    const verifyPerSec = Math.max(...verifies);
     const rows: RowInput[] = [
       {
         case: 'sync',
@@ -89,7 +95,7 @@ export const sync: BenchCase = {
         baseline: verifyPerSec,
         baselineUnit: 'verify/s',
         ratio: blocksPerSec / verifyPerSec,
-        note: `${SYNC_BLOCKS} blocks from one peer; Ed25519 verify on one core`,
+        note: `${SYNC_BLOCKS} blocks from one peer, best of ${PASSES} passes; Ed25519 verify on one core`,
       },
     ];
     if (ctx.wanted('sync.blocks_per_append')) {

@@ -54,7 +54,8 @@ export class BenchNode {
       this.waiters = [];
       for (const w of waiting) w(msg.status);
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    // 'close' comes after the last of stderr: a node that dies at start says why.
+    this.exited = new Promise((resolve) => this.child.once('close', (code) => resolve(code)));
   }
 
   get pid(): number | undefined {

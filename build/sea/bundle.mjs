@@ -25,7 +25,12 @@ export async function bundle({ root, outfile }) {
     target: 'node20.11',
     format: 'cjs',
     banner: { js: '#!/usr/bin/env node' },
-    define: { __TIMENODE_BUILD__: JSON.stringify({ version }) },
+    define: {
+      __TIMENODE_BUILD__: JSON.stringify({ version }),
+      // In one bundle every file's `module` is the bundle's, so a script's
+      // `if (require.main === module) main()` guard (bench/run.ts) would fire on import.
+      'require.main': 'undefined',
+    },
     // Whitespace and syntax only: stack traces keep their function names.
     minifyWhitespace: true,
     minifySyntax: true,

@@ -22,6 +22,11 @@ export const COST = {
   poolTx: 2700,
   address: 250,
   poolHeapPerCountedByte: 14,
+  /** Finality memory (test/memory/bounds.test.ts measured 1440 per finalized tx, 397 per extra spent outpoint). */
+  finalizedTx: 1600,
+  spentOutpoint: 450,
+  pendingVote: 400,
+  ownVote: 200,
 } as const;
 
 /** Shares of the budget, in percent; what is left is headroom for handler garbage. */
@@ -32,6 +37,8 @@ export const SHARES = {
   seenCache: 8,
   syncAnswers: 5,
   addresses: 1,
+  /** What the pool remembers after finality: final txids, spent outpoints (the double-spend guard), votes. */
+  finality: 10,
 } as const;
 
 export interface BudgetSplit {
@@ -43,6 +50,10 @@ export interface BudgetSplit {
   seenEntries: number;
   blocksAnswerBytes: number;
   addresses: number;
+  finalizedRemembered: number;
+  spentRemembered: number;
+  pendingVotes: number;
+  ownVotesRemembered: number;
 }
 
 export function splitBudget(maxMemoryMb: number, maxPeers: number): BudgetSplit {
@@ -62,6 +73,11 @@ export function splitBudget(maxMemoryMb: number, maxPeers: number): BudgetSplit 
     seenEntries: Math.max(1000, Math.floor(share(SHARES.seenCache) / COST.seenEntry)),
     blocksAnswerBytes: Math.min(1024 * 1024, share(SHARES.syncAnswers)),
     addresses: Math.max(64, Math.floor(share(SHARES.addresses) / COST.address)),
+    // Of the finality share: half to final txids (and our votes on them), a quarter each to spent outpoints and early votes.
+    finalizedRemembered: Math.max(1000, Math.floor((share(SHARES.finality) * 0.4) / COST.finalizedTx)),
+    ownVotesRemembered: Math.max(1000, Math.floor((share(SHARES.finality) * 0.1) / COST.ownVote)),
+    spentRemembered: Math.max(1000, Math.floor((share(SHARES.finality) * 0.25) / COST.spentOutpoint)),
+    pendingVotes: Math.max(1000, Math.floor((share(SHARES.finality) * 0.25) / COST.pendingVote)),
   };
 }
 
@@ -78,7 +94,15 @@ export function applyBudget(split: BudgetSplit, limits: NodeLimits, chain: Chain
       ...chain,
       seenCache: split.seenEntries,
       blocksAnswerBytes: split.blocksAnswerBytes,
-      txPool: { ...chain.txPool, maxBytes: split.txPoolBytes, maxTxs: split.txPoolTxs },
+      txPool: {
+        ...chain.txPool,
+        maxBytes: split.txPoolBytes,
+        maxTxs: split.txPoolTxs,
+        maxFinalizedRemembered: split.finalizedRemembered,
+        maxSpentRemembered: split.spentRemembered,
+        maxPendingVotes: split.pendingVotes,
+        maxOwnVotesRemembered: split.ownVotesRemembered,
+      },
     },
   };
 }
@@ -92,6 +116,7 @@ export function describeSplit(s: BudgetSplit, maxPeers: number): string {
     `tx pool ${s.txPoolTxs} txs / ${mb(s.txPoolBytes)} wire,`,
     `seen cache ${s.seenEntries} ids,`,
     `sync answers ${mb(s.blocksAnswerBytes)},`,
-    `address book ${s.addresses}`,
+    `address book ${s.addresses},`,
+    `finality memory ${s.finalizedRemembered} final txs / ${s.spentRemembered} spent outpoints / ${s.pendingVotes} early votes`,
   ].join(' ');
 }

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { createServer, Server, Socket } from 'node:net';
+import { connect, createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DEFAULT_CHAIN_LIMITS } from '../../src/chain/chain';
@@ -24,7 +24,7 @@ import { freePort, startNode, testGenesis, testKey, waitFor } from '../support/h
 import { RawPeer } from '../support/raw-peer';
 import type { ProbeResult } from '../slow/fixtures/cost-probe';
 
-// This file's addresses: nodes on 127.0.7.2–127.0.7.4, peers on 127.0.7.50–127.0.7.99.
+// This file's addresses: nodes on 127.0.7.2–127.0.7.5, peers on 127.0.7.50–127.0.7.99.
 const genesis = testGenesis([testKey(0x79)]);
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -179,7 +179,6 @@ describe('SendQueue: the outbound ring buffer of one peer', () => {
     const port = freePort();
     await new Promise<void>((resolve) => server.listen({ host: '127.0.7.2', port }, resolve));
     const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    const { connect } = await import('node:net');
     const reader = connect({ host: '127.0.7.2', port, localAddress: '127.0.7.50' });
     await new Promise<void>((resolve) => reader.once('connect', resolve));
     reader.pause();
@@ -242,7 +241,7 @@ describe('RateLimiter: per-peer, per-category token buckets', () => {
     assert.equal(r.take('tx', 99), 'charge', '0.99 tokens after 99 ms at 10/s');
     assert.equal(r.take('tx', 100 + 99), 'ok', 'one token 100 ms later');
     const after10s = Array.from({ length: 7 }, () => r.take('tx', 10_000));
-    assert.deepEqual(after10s.filter((x) => x === 'ok').length, 5, 'ten idle seconds refill the bucket to its burst of 5, not 100');
+    assert.equal(after10s.filter((x) => x === 'ok').length, 5, 'ten idle seconds refill the bucket to its burst of 5, not 100');
   });
 
   test("'charge' at most once a second, whatever the category: each second over a limit costs one offence", () => {
@@ -339,6 +338,48 @@ describe('InboundBudget: one bound on the bytes all peers hold in half-received 
       await waitFor('B\'s ping to be answered once A released its bytes', () => pongsB() > before, 3000);
       await waitFor('the budget to be empty again', () => node.inboundBudget.usedBytes === 0, 3000);
     });
+  });
+});
+
+describe('inbound backpressure: a peer\'s decoded backlog is handled maxMessagesPerTurn at a time, its socket paused in between', () => {
+  const PER_TURN = 8;
+  let node: Node;
+  const peers: RawPeer[] = [];
+  before(async () => {
+    const unlimited = { perSecond: 1e9, burst: 1e9 };
+    node = await startNode({ ip: '127.0.7.5', keys: testKey(0x76), genesis, limits: { maxMessagesPerTurn: PER_TURN, rateLimits: { ...DEFAULT_RATE_LIMITS, general: unlimited } } });
+  });
+  after(async () => {
+    for (const p of peers) p.destroy();
+    await node?.stop();
+  });
+
+  test('50 000 pings written at once by A do not hold up B: B\'s ping, sent after them, is answered after a few dozen of A\'s, not thousands', async () => {
+    const join = async (ip: string, seed: number): Promise<RawPeer> => {
+      const p = await RawPeer.connect({ host: '127.0.7.5', port: node.listenPort, localAddress: ip });
+      peers.push(p);
+      await p.handshake({ keys: testKey(seed), genesis });
+      return p;
+    };
+    const a = await join('127.0.7.70', 0x77);
+    const b = await join('127.0.7.71', 0x78);
+    const COUNT = 50_000;
+    const frames: Buffer[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const nonce = Buffer.alloc(8);
+      nonce.writeUInt32BE(i, 4);
+      frames.push(encodeFrame(encodeCbor({ type: 'ping', nonce, time: Date.now(), height: 0 })));
+    }
+    const pongsOf = (p: RawPeer): number => p.messages.filter((m) => m.type === 'pong').length;
+    const aBefore = pongsOf(a);
+    a.sendRaw(Buffer.concat(frames));
+    await waitFor('the node to start on A\'s pings', () => pongsOf(a) > aBefore, 5000, 1);
+    const bPong = b.pingPong(10_000);
+    await bPong;
+    const aAtB = pongsOf(a) - aBefore;
+    await waitFor('A to get all its pongs', () => pongsOf(a) - aBefore >= COUNT, 30_000);
+    // Measured: with 8 a turn B is answered after ~30 of A's pongs; with no limit, after ~6 500 (whole 64 KiB reads at a time).
+    assert.ok(aAtB < 1000, `B's pong came when A had ${aAtB} of its ${COUNT} pongs: A's backlog was not cut into turns of ${PER_TURN}`);
   });
 });
 
@@ -506,20 +547,21 @@ describe('the budget split (--max-memory)', () => {
       assert.ok(Math.max(probe.addressV4, probe.addressV6) <= COST.address, `measured ${probe.addressV4.toFixed(0)} (IPv4) and ${probe.addressV6.toFixed(0)} (IPv6) bytes per entry, COST.address is ${COST.address}`);
     });
 
-    test('the tx pool at its limits, finality memory included, fits its share of the default budget', () => {
+    test('the tx pool at its limits fits its share of the default budget, and its finality memory fits the finality share', () => {
       const s = splitBudget(DEFAULT_MAX_MEMORY_MB, DEFAULT_LIMITS.maxPeers);
-      const share = (s.totalBytes * SHARES.txPool) / 100;
+      const poolShare = (s.totalBytes * SHARES.txPool) / 100;
+      const finalityShare = (s.totalBytes * SHARES.finality) / 100;
       const pool = applyBudget(s, DEFAULT_LIMITS, DEFAULT_CHAIN_LIMITS).chain.txPool;
       const limits = { ...DEFAULT_TX_POOL_LIMITS, ...pool };
       const pooled = Math.max((limits.maxTxs ?? 0) * probe.poolTx, (limits.maxBytes ?? 0) * probe.poolHeapPerCountedByte.in1);
-      // Finalized txids (with their unclaimed and own-vote entries) and spent outpoints are held up to fixed counts.
+      // Finalized txids (with their unclaimed and own-vote entries) and spent outpoints are held up to counts the budget sets.
       const finality = limits.maxFinalizedRemembered * probe.finalizedTx + Math.max(0, limits.maxSpentRemembered - limits.maxFinalizedRemembered) * probe.spentOutpoint;
       const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MB`;
+      assert.ok(pooled <= poolShare, `tx pool share ${mb(poolShare)} (${SHARES.txPool}% of ${DEFAULT_MAX_MEMORY_MB} MB); pooled txs up to ${mb(pooled)}`);
       assert.ok(
-        pooled + finality <= share,
-        `tx pool share ${mb(share)} (${SHARES.txPool}% of ${DEFAULT_MAX_MEMORY_MB} MB); pooled txs up to ${mb(pooled)}, finality memory up to ${mb(finality)} ` +
-          `(${limits.maxFinalizedRemembered} finalized × ${probe.finalizedTx.toFixed(0)} B + ${limits.maxSpentRemembered - limits.maxFinalizedRemembered} more spent outpoints × ${probe.spentOutpoint.toFixed(0)} B), ` +
-          'fixed counts that --max-memory does not scale',
+        finality <= finalityShare,
+        `finality share ${mb(finalityShare)}; finality memory up to ${mb(finality)} ` +
+          `(${limits.maxFinalizedRemembered} finalized × ${probe.finalizedTx.toFixed(0)} B + ${limits.maxSpentRemembered - limits.maxFinalizedRemembered} more spent outpoints × ${probe.spentOutpoint.toFixed(0)} B)`,
       );
     });
   });
