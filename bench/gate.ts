@@ -46,14 +46,19 @@ export interface Verdict {
   line: string;
 }
 
-/** Judges each gated key on the per-run ratios measured for it (missing or empty: a failure). */
-export function judge(gate: GateFile, ratios: Map<string, number[]>, errors: Map<string, string>): Verdict[] {
+/**
+ * Judges each gated key on the per-run ratios measured for it. A key with no
+ * ratio, or whose case failed in any run, fails: in CI a case that cannot run
+ * is a regression too.
+ */
+export function judge(gate: GateFile, ratios: Map<string, number[]>, failures: Map<string, string[]>, runCount: number): Verdict[] {
   return Object.entries(gate).map(([key, t]) => {
     const runs = (ratios.get(key) ?? []).filter((r) => Number.isFinite(r));
-    if (runs.length === 0) {
-      const why = errors.get(key.split('.')[0] as string);
-      return { key, pass: false, median: NaN, runs, line: `${key}: not measured${why ? ` (${why})` : ''}` };
+    const failed = failures.get(key.split('.')[0] as string) ?? [];
+    if (failed.length > 0) {
+      return { key, pass: false, median: runs.length > 0 ? median(runs) : NaN, runs, line: `${key}: the case failed in ${failed.length} of ${runCount} runs (${failed[0]})` };
     }
+    if (runs.length === 0) return { key, pass: false, median: NaN, runs, line: `${key}: not measured (no case produced it)` };
     const m = median(runs);
     const list = `median of ${runs.length} run${runs.length === 1 ? '' : 's'}: ${[...runs].sort((a, b) => a - b).map(formatRatio).join(', ')}`;
     if (t.min !== undefined && m < t.min) {

@@ -90,7 +90,8 @@ export async function runBench(o: BenchOptions): Promise<number> {
   const cacheDir = join(root, 'cache');
   mkdirSync(cacheDir);
   const perRun: Row[][] = [];
-  const errors = new Map<string, string>();
+  /** Case name → the first line of each run's failure. */
+  const errors = new Map<string, string[]>();
   const interrupted = (): void => {
     killAll();
     rmSync(root, { recursive: true, force: true });
@@ -115,7 +116,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
           progress(`run ${run + 1}/${o.runs} ${name} FAILED: ${message}`);
           // A case that timed out still has its processes: none may outlive it.
           killAll();
-          for (const n of c.names) errors.set(n, message.split('\n')[0] as string);
+          for (const n of c.names) errors.set(n, [...(errors.get(n) ?? []), `run ${run + 1}: ${message.split('\n')[0] as string}`]);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -130,7 +131,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
 
   const summaries = summarise(perRun, gate);
   const ratios = new Map(summaries.map((s) => [s.key, s.ratios]));
-  const verdictList: Verdict[] = o.gate ? judge(gate, ratios, errors) : [];
+  const verdictList: Verdict[] = o.gate ? judge(gate, ratios, errors, o.runs) : [];
   const verdicts = new Map(verdictList.map((v) => [v.key, v]));
   const seconds = (now() - started) / 1000;
   const date = new Date().toISOString();
@@ -139,7 +140,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
     process.stdout.write(`${markdown(summaries, verdicts, machine, { date, runs: o.runs, seconds, gate: o.gate, errors })}\n`);
   } else {
     process.stdout.write(`${machineLines(machine).join('\n')}\n\n${textTable(summaries, verdicts)}\n`);
-    for (const [name, error] of errors) process.stdout.write(`\n${name} FAILED: ${error}\n`);
+    for (const [name, failed] of errors) process.stdout.write(`\n${name} FAILED in ${failed.length} of ${o.runs} runs:\n${failed.map((f) => `  ${f}`).join('\n')}\n`);
   }
 
   const results = {

@@ -32,7 +32,7 @@ export const crypto: BenchCase = {
           baseline: op.rawOpsPerSec,
           baselineUnit: 'raw sodium ops/s',
           ratio: op.ratio,
-          note: `${op.impl}${op.op === 'hash' ? ', 200 B' : ', 32 B message'}${report.rawError ? `; raw libsodium unavailable: ${report.rawError}` : ''}`,
+          note: `${op.impl}${op.op === 'verify' ? ', 32 B message, 64 keys in turn' : ', 200 B'}${report.rawError ? `; raw libsodium unavailable: ${report.rawError}` : ''}`,
         });
       }
     }

@@ -86,7 +86,7 @@ export function startHelper(name: string, args: string[], timeoutMs = 20_000): P
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${name} exited (code ${code}) before listening: ${log}`));
+      reject(new Error(`${name} exited (code ${code}) before listening: ${lastLine(log)}\n${log}`));
     });
   });
 }
@@ -107,7 +107,13 @@ export function runWorker<T>(name: string, args: string[], env: NodeJS.ProcessEn
     child.once('exit', (code) => {
       clearTimeout(timer);
       if (answer !== undefined) resolveWorker(answer);
-      else reject(new Error(`${name} exited (code ${code}) without an answer: ${log}`));
+      else reject(new Error(`${name} exited (code ${code}) without an answer: ${lastLine(log)}\n${log}`));
     });
   });
+}
+
+/** The last line of a log that says something (for one-line failure messages). */
+export function lastLine(log: string): string {
+  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && l !== '^' && !/^Node\.js v/.test(l));
+  return lines[lines.length - 1] ?? '(no output)';
 }

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { NodeStatus } from '../../src/node/status';
 import { now, within } from '../measure';
-import { helperScript, rssOf, Rss, spawnTracked, stopChild, TIMENODE_BIN } from './children';
+import { helperScript, lastLine, rssOf, Rss, spawnTracked, stopChild, TIMENODE_BIN } from './children';
 
 export interface NodeSpec {
   ip: string;
@@ -69,7 +69,7 @@ export class BenchNode {
   /** Resolves once the node listens; fails with its log if it exits or takes longer than `ms`. */
   async waitListening(ms = 20_000): Promise<void> {
     const died = this.exited.then((code) => {
-      throw new Error(`node ${this.endpoint} exited (code ${code}) before listening:\n${this.log}`);
+      throw new Error(`node ${this.endpoint} exited (code ${code}) before listening: ${lastLine(this.log)}\n${this.log}`);
     });
     await within(Promise.race([this.listening, died]), ms, `node ${this.endpoint} to listen; log:\n${this.log}`);
   }

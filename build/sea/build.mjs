@@ -11,12 +11,13 @@
 // (--experimental-sea-config) and injected with postject. No code cache: it
 // would make the build unreproducible and is V8-architecture specific.
 //
-// Flags: --if-stale   do nothing when dist/ was built from the same inputs
+// Flags: --if-stale   do nothing when dist/ holds the same bundle built from the same addon sources
 //        --check      build twice into a scratch folder and compare every artefact byte for byte
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADDONS } from './addon-plugin.mjs';
 import { compileAddon, TRIPLETS } from './addon-compile.mjs';
@@ -29,8 +30,11 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 export const SEA_TARGETS = ['linux-x64', 'linux-arm64'];
 /** Built and checked (test/slow/sea.test.ts loads it under qemu-arm), not shipped: the armv7 bundle has no addon. */
 const CHECK_ONLY_ADDON_TARGETS = ['linux-arm'];
-/** What the digest of --if-stale covers. */
-const INPUTS = ['src', 'native/binding.gyp', 'native/src', 'build/sea', 'package.json', 'package-lock.json'];
+/**
+ * What --if-stale compares besides the bundle itself (which covers every
+ * source file it pulls in): the addon sources, these scripts and the lock file.
+ */
+const INPUTS = ['native/binding.gyp', 'native/src', 'build/sea', 'package-lock.json'];
 
 const log = (line) => process.stderr.write(`build:sea: ${line}\n`);
 
@@ -55,9 +59,9 @@ export function inputsDigest(root = ROOT) {
 }
 
 /** Runs a build tool; its stderr is shown only when it fails (LIEF inside postject warns about every .note section of node). */
-function quietly(command, args) {
+function quietly(command, args, cwd = ROOT) {
   try {
-    execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   } catch (err) {
     throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
   }
@@ -81,9 +85,12 @@ function buildSea({ target, base, work, dist, main, addonFiles }) {
   for (const [name, file] of Object.entries(addonFiles)) assets[`addons/${name}.node`] = file;
   const config = join(work, `sea-config-${target}.json`);
   const blob = join(work, `sea-${target}.blob`);
-  writeFileSync(config, `${JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }, null, 2)}\n`);
+  // The blob records the main script's path as given (stack traces show it): a relative one
+  // keeps build paths out of the binary and makes it the same wherever it is built.
+  copyFileSync(main, join(work, 'timenode.cjs'));
+  writeFileSync(config, `${JSON.stringify({ main: 'timenode.cjs', output: basename(blob), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }, null, 2)}\n`);
   // The blob is written by the x64 Node (the same 20.20.2 as every binary): without a code cache it does not depend on the architecture.
-  quietly(x64Base(log).node, ['--experimental-sea-config', config]);
+  quietly(x64Base(log).node, ['--experimental-sea-config', basename(config)], work);
   const out = join(dist, `timenode-${target}`);
   strippedCopy(target, base.node, out);
   const strippedBytes = statSync(out).size;
@@ -143,13 +150,22 @@ export async function buildAll(dist) {
   return manifest;
 }
 
-function upToDate(dist) {
+/** dist/'s manifest when a fresh bundle and the other inputs are what it was built from, and every file is there. */
+async function upToDate(dist) {
+  let manifest;
   try {
-    const manifest = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8'));
-    const files = [manifest.bundle.file, ...manifest.binaries.map((b) => b.file)];
-    return manifest.inputs === inputsDigest() && files.every((f) => existsSync(join(ROOT, f))) ? manifest : undefined;
+    manifest = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8'));
   } catch {
     return undefined;
+  }
+  const probe = join(mkdtempSync(join(tmpdir(), 'timenode-sea-probe-')), 'timenode.cjs');
+  try {
+    await bundle({ root: ROOT, outfile: probe });
+    const files = [manifest.bundle.file, ...manifest.binaries.map((b) => b.file)];
+    const same = sha256(probe) === manifest.bundle.sha256 && manifest.inputs === inputsDigest();
+    return same && files.every((f) => existsSync(join(ROOT, f))) ? manifest : undefined;
+  } finally {
+    rmSync(dirname(probe), { recursive: true, force: true });
   }
 }
 
@@ -170,9 +186,9 @@ async function main() {
   const args = process.argv.slice(2);
   const dist = join(ROOT, 'dist');
   if (args.includes('--if-stale')) {
-    const current = upToDate(dist);
+    const current = await upToDate(dist);
     if (current) {
-      log('dist/ is up to date (same inputs digest)');
+      log('dist/ is up to date (the same bundle and addon sources)');
       printSizes(current);
       return;
     }

@@ -105,7 +105,8 @@ function launch(dir: string, genesisFile: string, i: number): LaunchedNode {
   const args = ['start', '--data', data, '--genesis', genesisFile, '--listen', listen, '--profile', 'devnet'];
   if (i > 0) args.push('--peer', `127.0.0.1:${DEVNET_PORT}`);
   const log = openSync(join(data, 'node.log'), 'a');
-  const child = fork(resolve(__dirname, '../../../bin/timenode'), args, { stdio: ['ignore', log, log, 'ipc'] });
+  // Whatever started us starts the nodes: bin/timenode, the portable bundle, or (re-run) the single binary.
+  const child = fork(process.argv[1] ?? resolve(__dirname, '../../../bin/timenode'), args, { stdio: ['ignore', log, log, 'ipc'] });
   const view: ViewedNode = { name: `node${i + 1}`, listen, pid: child.pid, status: undefined, exited: undefined };
   child.on('message', (msg: NodeReport) => {
     if (msg.kind === 'status') view.status = msg.status;

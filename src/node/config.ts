@@ -29,6 +29,8 @@ export interface NodeTimings {
   getPeersIntervalMs: number;
   /** A peer whose send queue stays full this long is closed with `slow` (§5). */
   slowPeerDeadlineMs: number;
+  /** How often a changed address book is written: rarely, because the data folder is an SD card. */
+  addressSaveIntervalMs: number;
 }
 
 export interface NodeLimits {
@@ -76,6 +78,7 @@ export const DEFAULT_TIMINGS: NodeTimings = {
   mismatchRedialMs: 3_600_000,
   getPeersIntervalMs: 60_000,
   slowPeerDeadlineMs: 30_000,
+  addressSaveIntervalMs: 15 * 60_000,
 };
 
 export const DEVNET_TIMINGS: NodeTimings = {
@@ -84,6 +87,7 @@ export const DEVNET_TIMINGS: NodeTimings = {
   pongDeadlineMs: 2_000,
   getPeersIntervalMs: 2_000,
   slowPeerDeadlineMs: 3_000,
+  addressSaveIntervalMs: 10_000,
 };
 
 export const DEFAULT_LIMITS: NodeLimits = {

@@ -50,6 +50,7 @@ export class Node {
   private readonly log: Logger;
   private readonly startedAt = Date.now();
   private gossipTimer: ReturnType<Scheduler['after']> | undefined;
+  private saveTimer: ReturnType<Scheduler['after']> | undefined;
   private port = 0;
 
   constructor(private readonly opts: NodeOptions) {
@@ -130,10 +131,12 @@ export class Node {
     for (const e of this.addressBook.best(this.opts.config.limits.targetOutbound)) this.manager.learned(e.ip, e.port);
     this.chain.start();
     this.scheduleGossip();
+    this.scheduleAddressSave();
   }
 
   async stop(): Promise<void> {
     this.scheduler.cancel(this.gossipTimer);
+    this.scheduler.cancel(this.saveTimer);
     this.chain.stop();
     await this.manager.stop();
     this.addressBook.save();
@@ -156,8 +159,14 @@ export class Node {
   private scheduleGossip(): void {
     this.gossipTimer = this.scheduler.after(this.opts.config.timings.getPeersIntervalMs, () => {
       if (this.registry.size < this.opts.config.limits.targetOutbound) this.gossip.askAll();
-      this.addressBook.save();
       this.scheduleGossip();
+    });
+  }
+
+  private scheduleAddressSave(): void {
+    this.saveTimer = this.scheduler.after(this.opts.config.timings.addressSaveIntervalMs, () => {
+      this.addressBook.save();
+      this.scheduleAddressSave();
     });
   }
 

@@ -2,6 +2,15 @@
 // what general encoders do not give: every integer as major type 0/1 whatever
 // its size (never a float), floats kept apart from integers on decode, and a
 // decoder that refuses a hostile length or depth before allocating for it.
+//
+// A claimed length is checked against the bytes left, but a well-formed
+// payload of many one-byte items (a million empty maps in 1 MiB) is true to
+// every claim and would still cost ~190 bytes of heap per byte if built. So:
+// skipItem/checkCbor walk a payload without building anything, findTextField
+// reads one top-level entry (a message's `type`) without building the rest,
+// and decodeCbor can skip top-level keys nobody reads and count what it builds
+// against a bound (DecodeOptions).
+import { isUtf8 } from 'node:buffer';
 import { WireError } from './errors';
 
 /** A decoded float. Kept distinct from integers: a float where a uint is due is a protocol error. */
@@ -47,36 +56,120 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // ---------------------------------------------------------------- decoding
 
+export interface DecodeOptions {
+  /**
+   * The most items decodeCbor may build: every data item counts one (each
+   * array, map, map key, value and array element, a tag and its content),
+   * except entries it skips (non-text keys, keys outside `keys`). Past it,
+   * WireError "more than N items in <context>", thrown before the item (and,
+   * for an array, before its elements) is allocated.
+   */
+  maxItems?: number;
+  /** What the payload is, for the maxItems error: "one message of type tx". */
+  context?: string;
+  /**
+   * When the top-level item is a map: the only keys whose values are decoded.
+   * Other entries are checked for well-formedness (as skipItem does) and
+   * skipped without being built, counted, or checked for duplicates.
+   */
+  keys?: ReadonlySet<string>;
+}
+
 /**
  * Decodes exactly one CBOR item that must fill `payload`. Byte strings are
  * copied, so nothing decoded keeps the frame alive. Maps become null-prototype
- * objects with their text keys; entries with other keys are skipped (TNP/1
- * ignores unknown keys). Tags count as a nesting level, like arrays and maps.
+ * objects with their text keys; entries with other keys are skipped without
+ * being built (TNP/1 ignores unknown keys). Tags count as a nesting level,
+ * like arrays and maps.
  */
-export function decodeCbor(payload: Buffer, maxDepth = DEFAULT_MAX_DEPTH): CborValue {
+export function decodeCbor(payload: Buffer, maxDepth = DEFAULT_MAX_DEPTH, options?: DecodeOptions): CborValue {
+  if (payload.length === 0) throw new WireError('empty payload: expected one CBOR item');
+  const reader = new Reader(payload, maxDepth, options);
+  const value = reader.item(1);
+  reader.end();
+  return value;
+}
+
+/**
+ * Walks the one item that starts at `offset` and returns the offset just past
+ * it, allocating nothing for its content. It refuses exactly what decodeCbor
+ * refuses, with the same reasons: reserved additional information, a
+ * misplaced break, a length past the end, nesting past `maxDepth` (`depth` is
+ * the item's own level, 1 at the top), invalid UTF-8 in text, ill-formed
+ * simple values. The one check it leaves out is duplicate map keys, which
+ * needs the keys themselves: RFC 8949 makes a duplicate key invalid, not
+ * ill-formed, and a skipped map's keys are read by no one.
+ */
+export function skipItem(payload: Buffer, offset: number, depth = 1, maxDepth = DEFAULT_MAX_DEPTH): number {
+  const reader = new Reader(payload, maxDepth);
+  reader.pos = offset;
+  reader.skip(depth);
+  return reader.pos;
+}
+
+/** Checks that `payload` is exactly one well-formed CBOR item, as decodeCbor would, without building it (see skipItem). */
+export function checkCbor(payload: Buffer, maxDepth = DEFAULT_MAX_DEPTH): void {
   if (payload.length === 0) throw new WireError('empty payload: expected one CBOR item');
   const reader = new Reader(payload, maxDepth);
-  const value = reader.item(1);
-  if (reader.pos !== payload.length) {
-    throw new WireError(
-      `${payload.length - reader.pos} trailing bytes after the CBOR item (it ends at byte ${reader.pos} of ${payload.length})`,
-    );
-  }
-  return value;
+  reader.skip(1);
+  reader.end();
+}
+
+export interface FieldOptions {
+  /**
+   * Walk the whole payload, as checkCbor does, instead of stopping at the
+   * key: then a repeated key and trailing bytes are refused too.
+   */
+  whole?: boolean;
+  /** Longer text is returned cut (at a character boundary) to its first maxBytes bytes, followed by "…"; all of it is still checked. */
+  maxBytes?: number;
+  maxDepth?: number;
+}
+
+/**
+ * The text value of `key` (ASCII) in the top-level map of `payload`, decoding
+ * nothing else: undefined when the key is absent or its value is not text.
+ * Unless `whole`, the walk stops at the first such key (for a message's
+ * `type`, usually the first): what follows is not checked. Throws WireError
+ * when the top-level item is not a map, or the part walked is ill-formed.
+ */
+export function findTextField(payload: Buffer, key: string, options: FieldOptions = {}): string | undefined {
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0x80) throw new RangeError(`key "${key}" is not ASCII`);
+  if (payload.length === 0) throw new WireError('empty payload: expected one CBOR item');
+  const reader = new Reader(payload, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+  return reader.textField(key, options.whole === true, options.maxBytes ?? Infinity);
 }
 
 class Reader {
   pos = 0;
+  /** Items built so far (see DecodeOptions.maxItems). */
+  private count = 0;
+  private readonly maxItems: number;
+  private readonly keys: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly buf: Buffer,
     private readonly maxDepth: number,
-  ) {}
+    private readonly options?: DecodeOptions,
+  ) {
+    this.maxItems = options?.maxItems ?? Infinity;
+    this.keys = options?.keys;
+  }
+
+  /** Refuses anything after the item that should have filled the payload. */
+  end(): void {
+    if (this.pos !== this.buf.length) {
+      throw new WireError(
+        `${this.buf.length - this.pos} trailing bytes after the CBOR item (it ends at byte ${this.pos} of ${this.buf.length})`,
+      );
+    }
+  }
 
   item(depth: number): CborValue {
     const buf = this.buf;
     if (this.pos >= buf.length) throw this.truncated('an item');
     const start = this.pos;
+    if (++this.count > this.maxItems) throw this.tooMany(start);
     const initial = buf[this.pos++];
     const major = initial >> 5;
     const info = initial & 0x1f;
@@ -237,6 +330,8 @@ class Reader {
       return out;
     }
     const n = this.length(info, start, 'array');
+    // Each element is an item: refuse before allocating room for them.
+    if (n > this.maxItems - this.count) throw this.tooMany(start);
     const out = new Array<CborValue>(n);
     for (let i = 0; i < n; i++) out[i] = this.item(depth + 1);
     return out;
@@ -250,11 +345,26 @@ class Reader {
     let holdsUndefined = false;
     const definite = info !== 31;
     const n = definite ? this.length(info, start, 'map', 2) : -1;
+    const keep = depth === 1 ? this.keys : undefined;
+    const buf = this.buf;
     for (let i = 0; definite ? i < n : !this.atBreak(start, 'map'); i++) {
       const keyAt = this.pos;
-      const key = this.item(depth + 1);
+      // Entries with a non-text key are ignored: walk them, build nothing.
+      if (keyAt >= buf.length || buf[keyAt] >> 5 !== 3) {
+        this.skip(depth + 1);
+        this.skip(depth + 1);
+        continue;
+      }
+      // A key counts only once it is kept: one that is skipped is garbage at
+      // once and must not push a message at its bound over it.
+      this.count--;
+      const key = this.item(depth + 1) as string;
+      if (keep !== undefined && !keep.has(key)) {
+        this.skip(depth + 1);
+        continue;
+      }
+      this.count++;
       const value = this.item(depth + 1);
-      if (typeof key !== 'string') continue;
       if (out[key] !== undefined || (holdsUndefined && key in out)) {
         throw new WireError(`duplicate map key "${key}" at byte ${keyAt}`);
       }
@@ -308,6 +418,215 @@ class Reader {
     }
   }
 
+  /** Walks one item without building it: the checks of item(), and no allocation. */
+  skip(depth: number): void {
+    const buf = this.buf;
+    if (this.pos >= buf.length) throw this.truncated('an item');
+    const start = this.pos;
+    const initial = buf[this.pos++];
+    const major = initial >> 5;
+    const info = initial & 0x1f;
+    switch (major) {
+      case 0:
+      case 1:
+        return this.skipArgument(info, start);
+      case 2:
+        if (info === 31) return this.skipChunks(2, start);
+        this.pos += this.length(info, start, 'byte string');
+        return;
+      case 3: {
+        if (info === 31) return this.skipChunks(3, start);
+        const n = this.length(info, start, 'text string');
+        this.checkUtf8(this.pos, this.pos + n);
+        this.pos += n;
+        return;
+      }
+      case 4: {
+        this.deeper(depth, start);
+        if (info === 31) {
+          while (!this.atBreak(start, 'array')) this.skip(depth + 1);
+          return;
+        }
+        const n = this.length(info, start, 'array');
+        for (let i = 0; i < n; i++) this.skip(depth + 1);
+        return;
+      }
+      case 5: {
+        this.deeper(depth, start);
+        if (info === 31) {
+          while (!this.atBreak(start, 'map')) {
+            this.skip(depth + 1);
+            this.skip(depth + 1);
+          }
+          return;
+        }
+        const n = this.length(info, start, 'map', 2);
+        for (let i = 0; i < n; i++) {
+          this.skip(depth + 1);
+          this.skip(depth + 1);
+        }
+        return;
+      }
+      case 6:
+        this.deeper(depth, start);
+        this.skipArgument(info, start);
+        return this.skip(depth + 1);
+      default:
+        switch (info) {
+          case 25:
+            this.need(2, 'a half-precision float');
+            this.pos += 2;
+            return;
+          case 26:
+            this.need(4, 'a single-precision float');
+            this.pos += 4;
+            return;
+          case 27:
+            this.need(8, 'a double-precision float');
+            this.pos += 8;
+            return;
+          default:
+            this.simple(info, start); // constants, or the same refusals
+        }
+    }
+  }
+
+  /** Skips the argument of an integer or tag head (integer() without building a bigint). */
+  private skipArgument(info: number, start: number): void {
+    if (info < 24) return;
+    if (info > 27) throw this.badInfo(info, start);
+    const size = 1 << (info - 24);
+    this.need(size, size === 1 ? 'a 1-byte argument' : size === 2 ? 'a 2-byte argument' : size === 4 ? 'a 4-byte argument' : 'an 8-byte argument');
+    this.pos += size;
+  }
+
+  private skipChunks(major: number, start: number): void {
+    const what = major === 2 ? 'byte string' : 'text string';
+    for (;;) {
+      const head = this.chunkHead(major, start, what);
+      if (head < 0) return;
+      const n = this.length(head, this.pos - 1, `${what} chunk`);
+      if (major === 3) this.checkUtf8(this.pos, this.pos + n);
+      this.pos += n;
+    }
+  }
+
+  /** Refuses invalid UTF-8 in buf[start..end), as the fatal TextDecoder of text() does, without decoding it. */
+  private checkUtf8(start: number, end: number): void {
+    const buf = this.buf;
+    if (end - start <= 32) {
+      let i = start;
+      while (i < end && buf[i] < 0x80) i++;
+      if (i === end) return;
+    }
+    if (!isUtf8(buf.subarray(start, end))) throw new WireError(`invalid UTF-8 in the text string at bytes ${start}..${end}`);
+  }
+
+  /** See findTextField. The reader is at the start of the payload. */
+  textField(key: string, whole: boolean, maxBytes: number): string | undefined {
+    const buf = this.buf;
+    const start = this.pos;
+    const initial = buf[this.pos++];
+    if (initial >> 5 !== 5) throw new WireError(`the top-level item is not a map (head 0x${initial.toString(16)})`);
+    this.deeper(1, start);
+    const info = initial & 0x1f;
+    const definite = info !== 31;
+    const n = definite ? this.length(info, start, 'map', 2) : -1;
+    let seen = false;
+    let found: string | undefined;
+    for (let i = 0; definite ? i < n : !this.atBreak(start, 'map'); i++) {
+      const keyAt = this.pos;
+      if (!this.skipKey(key)) {
+        this.skip(2);
+        continue;
+      }
+      if (seen) throw new WireError(`duplicate map key "${key}" at byte ${keyAt}`);
+      seen = true;
+      if (this.pos < buf.length && buf[this.pos] >> 5 === 3) found = this.textPrefix(maxBytes);
+      else this.skip(2);
+      if (!whole) return found;
+    }
+    if (whole) this.end();
+    return found;
+  }
+
+  /** Walks a map key (at depth 2) and tells whether it is the text `key` (ASCII), building nothing. */
+  private skipKey(key: string): boolean {
+    const buf = this.buf;
+    if (this.pos >= buf.length || buf[this.pos] >> 5 !== 3) {
+      this.skip(2);
+      return false;
+    }
+    const start = this.pos;
+    const info = buf[this.pos++] & 0x1f;
+    if (info !== 31) {
+      const n = this.length(info, start, 'text string');
+      const match = n === key.length && this.bytesAre(key, 0, n);
+      if (!match) this.checkUtf8(this.pos, this.pos + n);
+      this.pos += n;
+      return match;
+    }
+    // An indefinite text key: compared chunk by chunk.
+    let matched = 0;
+    let match = true;
+    for (;;) {
+      const head = this.chunkHead(3, start, 'text string');
+      if (head < 0) return match && matched === key.length;
+      const n = this.length(head, this.pos - 1, 'text string chunk');
+      this.checkUtf8(this.pos, this.pos + n);
+      if (match && matched + n <= key.length && this.bytesAre(key, matched, n)) matched += n;
+      else match = false;
+      this.pos += n;
+    }
+  }
+
+  /** True when the n bytes at pos are key[from..from+n) (ASCII). */
+  private bytesAre(key: string, from: number, n: number): boolean {
+    const buf = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) if (buf[p + i] !== key.charCodeAt(from + i)) return false;
+    return true;
+  }
+
+  /** Decodes the text item at pos (major type 3), cut to maxBytes bytes plus "…" when longer; all of it is checked. */
+  private textPrefix(maxBytes: number): string {
+    const buf = this.buf;
+    const start = this.pos;
+    const info = buf[this.pos++] & 0x1f;
+    if (info !== 31) {
+      const n = this.length(info, start, 'text string');
+      if (n <= maxBytes) return this.text(n);
+      this.checkUtf8(this.pos, this.pos + n);
+      const s = this.cut(this.pos, maxBytes);
+      this.pos += n;
+      return `${s}…`;
+    }
+    let s = '';
+    let room = maxBytes;
+    let cut = false;
+    for (;;) {
+      const head = this.chunkHead(3, start, 'text string');
+      if (head < 0) return cut ? `${s}…` : s;
+      const n = this.length(head, this.pos - 1, 'text string chunk');
+      this.checkUtf8(this.pos, this.pos + n);
+      if (!cut && n <= room) {
+        s += this.text(n);
+        room -= n;
+        continue;
+      }
+      if (!cut) s += this.cut(this.pos, room);
+      cut = true;
+      this.pos += n;
+    }
+  }
+
+  /** The text of the (valid UTF-8) bytes at `at`, cut to at most `n` bytes on a character boundary. */
+  private cut(at: number, n: number): string {
+    let end = at + n;
+    while (end > at && (this.buf[end] & 0xc0) === 0x80) end--;
+    return this.utf8(at, end);
+  }
+
   /** True (and consumes it) when the next byte ends the indefinite item opened at `start`. */
   private atBreak(start: number, what: string): boolean {
     if (this.pos >= this.buf.length) throw this.truncated(`the indefinite ${what} opened at byte ${start}`);
@@ -326,6 +645,10 @@ class Reader {
 
   private truncated(what: string): WireError {
     return new WireError(`truncated CBOR: the ${this.buf.length}-byte payload ends before ${what} (at byte ${this.pos})`);
+  }
+
+  private tooMany(start: number): WireError {
+    return new WireError(`more than ${this.maxItems} items in ${this.options?.context ?? 'the payload'} (at byte ${start})`);
   }
 
   private badInfo(info: number, start: number): WireError {

@@ -1,9 +1,9 @@
 // TNP/1 messages (PROTOCOL.md §3): one schema per type, a tagged union for
 // the decoded result, and the encoder. The schema table is typed so the
 // compiler refuses a message type without a schema.
-import { decodeCbor, encodeCbor } from './cbor';
+import { CborValue, checkCbor, decodeCbor, DecodeOptions, DEFAULT_MAX_DEPTH, encodeCbor, FieldOptions, findTextField } from './cbor';
 import { RejectCode, WireError } from './errors';
-import { array, bool, bytes, Check, isMap, oneOf, record, text, u64, uint } from './schema';
+import { array, bool, bytes, Check, isMap, oneOf, record, RecordCheck, text, u64, uint } from './schema';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -46,14 +46,18 @@ const blockSchema = record({
 const annSchema = record({ node: b32, ip: text(LIMITS.ipBytes), port: uint, time: uint, sig: b64 });
 const hbSchema = record({ node: b32, seq: uint, time: uint, height: uint, sig: b64 });
 
-const getBlocksSchema: Check<{ from: number; to: number }> = (v) => {
-  const m = record({ from: uint, to: uint })(v);
-  if (m.to < m.from) throw new WireError(`to ${m.to} is below from ${m.from}`, 'to');
-  if (m.to - m.from >= LIMITS.blocksPerAnswer) {
-    throw new WireError(`range ${m.from}..${m.to} asks for more than ${LIMITS.blocksPerAnswer} blocks`, 'to');
-  }
-  return m;
-};
+const getBlocksRecord = record({ from: uint, to: uint });
+const getBlocksSchema: RecordCheck<{ from: number; to: number }> = Object.assign(
+  (v: CborValue) => {
+    const m = getBlocksRecord(v);
+    if (m.to < m.from) throw new WireError(`to ${m.to} is below from ${m.from}`, 'to');
+    if (m.to - m.from >= LIMITS.blocksPerAnswer) {
+      throw new WireError(`range ${m.from}..${m.to} asks for more than ${LIMITS.blocksPerAnswer} blocks`, 'to');
+    }
+    return m;
+  },
+  { fields: getBlocksRecord.fields },
+);
 
 const SCHEMAS = {
   hello: record({
@@ -83,7 +87,7 @@ const SCHEMAS = {
   blocks: record({ blocks: array(LIMITS.blocksPerAnswer, blockSchema) }),
   masternode: record({ ann: annSchema }),
   heartbeat: record({ hb: hbSchema }),
-} satisfies Record<string, Check<object>>;
+} satisfies Record<string, RecordCheck<object>>;
 
 type Schemas = typeof SCHEMAS;
 export type MessageType = keyof Schemas;
@@ -104,13 +108,112 @@ export function isMessageType(type: string): type is MessageType {
   return Object.prototype.hasOwnProperty.call(SCHEMAS, type);
 }
 
-/** Decodes and checks one frame payload. Throws WireError naming the type and field. */
+/**
+ * The most CBOR items decodeCbor may build for one message of each type
+ * (DecodeOptions.maxItems: every map, key, value and array element counts
+ * one; unknown top-level keys are skipped and not counted, unknown keys in
+ * nested maps are counted). A map of k scalar fields is 1 + 2k items. Each
+ * bound is the largest message the schema admits, rounded up to leave room
+ * for a few unknown nested keys, so that a message full of one-byte items
+ * (`a0`, an empty map, costs ~190 bytes of heap when built) is refused after a
+ * few thousand items instead of being built whole. Unknown types are never
+ * built at all (decodeMessage).
+ */
+const SMALL_MESSAGE_ITEMS = 64; // the largest fixed-size message, hello, is 1 + 2·11 = 23 items
+/** A tx input {txid, index} or output {to, amount}: 1 + 2·2 items. */
+const TX_IO_ITEMS = 5;
+/** A vote {txid, voter, accept, sig} is 1 + 2·4 = 9 items; 12 leaves room for an unknown key in each. */
+const VOTE_ITEMS = 12;
+/** A peer {ip, port, seen}: 1 + 2·3 items. */
+const PEER_ITEMS = 7;
+/**
+ * A block's fixed fields (the map, 6 keys, 6 values) are 13 items in at least
+ * 174 bytes (keys 36, prev and producer 34 each, sig 66, and at least a byte
+ * for height, time and the txids array head), and each txid is 1 item in 34
+ * bytes: a valid `blocks` payload never has more than one item per 13 bytes,
+ * plus its own 5 ({type, blocks: [...]}) in 21 bytes.
+ */
+const BLOCKS_BYTES_PER_ITEM = 13;
+
+const MAX_ITEMS: { [K in MessageType]: number | ((payloadBytes: number) => number) } = {
+  hello: SMALL_MESSAGE_ITEMS,
+  auth: SMALL_MESSAGE_ITEMS,
+  reject: SMALL_MESSAGE_ITEMS,
+  ping: SMALL_MESSAGE_ITEMS,
+  pong: SMALL_MESSAGE_ITEMS,
+  get_peers: SMALL_MESSAGE_ITEMS,
+  vote: SMALL_MESSAGE_ITEMS, // 13
+  utxo_state: SMALL_MESSAGE_ITEMS, // 11
+  get_blocks: SMALL_MESSAGE_ITEMS, // 7
+  masternode: SMALL_MESSAGE_ITEMS, // 15
+  heartbeat: SMALL_MESSAGE_ITEMS, // 15
+  // {type, tx: {from, inputs, outputs, time, sig}} is 15 items + 5 per input or output: 655 at most.
+  tx: 64 + TX_IO_ITEMS * (LIMITS.txInputs + LIMITS.txOutputs), // 704
+  // {type, peers: [...]}: 5 + 7 per peer: 1797 at most.
+  peers: 16 + PEER_ITEMS * LIMITS.peers, // 1808
+  // {type, txid, votes: [...]}: 7 + 9 per vote: 9223 at most.
+  finalized: 16 + VOTE_ITEMS * LIMITS.finalizedVotes, // 12304
+  // {type, block: {...}}: 4 + 13 + 1 per txid: 10017 at most.
+  block: 32 + LIMITS.blockTxids, // 10032
+  // Up to 500 blocks of up to 10000 txids each is ~5M items: bounded by the payload's size instead.
+  blocks: (payloadBytes) => 64 + Math.floor(payloadBytes / BLOCKS_BYTES_PER_ITEM),
+};
+
+/** decodeCbor's options per known type: its own fields (and `type`) are decoded, other top-level keys skipped. */
+const DECODE_OPTIONS = Object.fromEntries(
+  MESSAGE_TYPES.map((type): [MessageType, DecodeOptions] => {
+    const bound = MAX_ITEMS[type];
+    return [
+      type,
+      {
+        keys: new Set(['type', ...SCHEMAS[type].fields]),
+        maxItems: typeof bound === 'number' ? bound : undefined,
+        context: `one message of type ${type}`,
+      },
+    ];
+  }),
+) as { [K in MessageType]: DecodeOptions };
+
+/** The per-type item bound of one payload (exported for tests). */
+export function maxItemsOf(type: MessageType, payloadBytes: number): number {
+  const bound = MAX_ITEMS[type];
+  return typeof bound === 'number' ? bound : bound(payloadBytes);
+}
+
+/**
+ * An unknown type's name is counted and logged by the node: a peer must not
+ * make it keep megabytes of it. Longer names are cut to this many bytes plus
+ * "…" (every known type is far shorter).
+ */
+export const MAX_TYPE_NAME_BYTES = 64;
+const FIND_TYPE: FieldOptions = { maxBytes: MAX_TYPE_NAME_BYTES };
+const CHECK_TYPE: FieldOptions = { maxBytes: MAX_TYPE_NAME_BYTES, whole: true };
+
+/**
+ * Decodes and checks one frame payload. Throws WireError naming the type and field.
+ *
+ * Nothing is built before the type is known: `type` is read first (walking
+ * the top-level map up to it, usually its first key). A payload of an unknown
+ * type is then only checked to be one well-formed CBOR item (checkCbor
+ * rules) and nothing of it is built; a known type is decoded with its own
+ * top-level keys only and its item bound (MAX_ITEMS), then checked by its schema.
+ */
 export function decodeMessage(payload: Buffer): Message | UnknownMessage {
-  const value = decodeCbor(payload);
+  if (payload.length === 0 || payload[0] >> 5 !== 5) {
+    checkCbor(payload); // an ill-formed payload is refused as such first
+    throw new WireError('payload is not a CBOR map');
+  }
+  const type = findTextField(payload, 'type', FIND_TYPE);
+  if (type === undefined || !isMessageType(type)) {
+    // Walks all of it (a repeated `type` and trailing bytes included), building nothing.
+    findTextField(payload, 'type', CHECK_TYPE);
+    if (type === undefined) throw new WireError('missing or non-text type', 'type');
+    return { type, unknown: true };
+  }
+  let options = DECODE_OPTIONS[type];
+  if (options.maxItems === undefined) options = { ...options, maxItems: maxItemsOf(type, payload.length) };
+  const value = decodeCbor(payload, DEFAULT_MAX_DEPTH, options);
   if (!isMap(value)) throw new WireError('payload is not a CBOR map');
-  const type = value.type;
-  if (typeof type !== 'string') throw new WireError('missing or non-text type', 'type');
-  if (!isMessageType(type)) return { type, unknown: true };
   try {
     const fields = (SCHEMAS[type] as Check<object>)(value);
     return { type, ...fields } as Message;

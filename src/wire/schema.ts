@@ -86,13 +86,17 @@ export function isMap(v: CborValue): v is CborMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof CborFloat) && Object.getPrototypeOf(v) === null;
 }
 
+/** A check of a map that names the fields it reads, so a decoder can skip the others. */
+export type RecordCheck<T> = Check<T> & { readonly fields: readonly string[] };
+
 /** A map with exactly these known fields; unknown keys are ignored (PROTOCOL.md §1). */
-export function record<S extends Shape>(shape: S): Check<Shaped<S>> {
+export function record<S extends Shape>(shape: S): RecordCheck<Shaped<S>> {
   const keys = Object.keys(shape);
-  return (v) => {
+  const check: Check<Shaped<S>> = (v) => {
     if (!isMap(v)) return fail('a map', v);
     const out: Record<string, unknown> = {};
     for (const key of keys) out[key] = within(key, v[key], shape[key] as Check<unknown>);
     return out as Shaped<S>;
   };
+  return Object.assign(check, { fields: keys as readonly string[] });
 }
