@@ -5,7 +5,7 @@
 // straight to sodium-native in this process: the raw libsodium baseline.
 import * as crypto from '../../src/crypto';
 import { backendChoices, BackendChoice } from '../../src/hotpath/selection';
-import { paired } from '../measure';
+import { opsPerSecond, paired } from '../measure';
 
 export interface CryptoOp {
   op: 'hash' | 'verify' | 'sign';
@@ -28,7 +28,8 @@ type Sodium = typeof import('sodium-native').default;
 
 function loadSodium(): Sodium | string {
   try {
-    return (require('sodium-native') as { default?: Sodium }).default ?? (require('sodium-native') as Sodium);
+    const mod = require('sodium-native') as Sodium & { default?: Sodium };
+    return mod.default ?? mod;
   } catch (err) {
     return (err as Error).message.split('\n')[0] ?? String(err);
   }
@@ -66,7 +67,7 @@ function main(): void {
       op,
       kind: c?.kind ?? 'unknown',
       impl: c?.impl ?? 'unknown',
-      opsPerSec: r?.subject ?? paired(subject, subject, { ms, rounds: 3 }).subject,
+      opsPerSec: r?.subject ?? opsPerSecond(subject, ms * rounds),
       rawOpsPerSec: r?.baseline ?? NaN,
       ratio: r?.ratio ?? NaN,
     });

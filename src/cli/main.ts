@@ -21,6 +21,7 @@ Commands:
   start     run one node
   devnet    run a local devnet of N nodes with a live status view
   info      version, packaging, platform and which hot paths run native
+  bench     measure RTT, relay, sync, codec, crypto and memory; print a Markdown report
 
 Run \`timenode <command> --help\` for a command's flags.
 `;

@@ -51,6 +51,18 @@ const TWO_64 = 2 ** 64;
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const BREAK = 0xff;
 
+/**
+ * Heads that are a whole item by themselves: 1 for small integers, simple
+ * values false/true/null/undefined and empty strings; 2 for an empty array or
+ * map (also a nesting level). 0 for every other head.
+ */
+const ONE_BYTE_ITEM = new Uint8Array(256);
+const ONE_BYTE_OR_EMPTY = 2;
+for (let b = 0x00; b < 0x18; b++) ONE_BYTE_ITEM[b] = 1; // unsigned 0..23
+for (let b = 0x20; b < 0x38; b++) ONE_BYTE_ITEM[b] = 1; // negative -1..-24
+for (const b of [0x40, 0x60, 0xf4, 0xf5, 0xf6, 0xf7]) ONE_BYTE_ITEM[b] = 1;
+ONE_BYTE_ITEM[0x80] = ONE_BYTE_ITEM[0xa0] = ONE_BYTE_OR_EMPTY;
+
 // ignoreBOM keeps a leading U+FEFF as data instead of silently eating it.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -68,11 +80,12 @@ export interface DecodeOptions {
   /** What the payload is, for the maxItems error: "one message of type tx". */
   context?: string;
   /**
-   * When the top-level item is a map: the only keys whose values are decoded.
-   * Other entries are checked for well-formedness (as skipItem does) and
-   * skipped without being built, counted, or checked for duplicates.
+   * When the top-level item is a map: the only keys (ASCII) whose values are
+   * decoded. They are matched by their bytes and come back as these very
+   * strings; other entries are checked for well-formedness (as skipItem does)
+   * and skipped without being built, counted, or checked for duplicates.
    */
-  keys?: ReadonlySet<string>;
+  keys?: readonly string[];
 }
 
 /**
@@ -123,6 +136,8 @@ export interface FieldOptions {
   whole?: boolean;
   /** Longer text is returned cut (at a character boundary) to its first maxBytes bytes, followed by "…"; all of it is still checked. */
   maxBytes?: number;
+  /** Expected values (ASCII): one that matches is returned as this very string, without building another. */
+  values?: readonly string[];
   maxDepth?: number;
 }
 
@@ -137,7 +152,7 @@ export function findTextField(payload: Buffer, key: string, options: FieldOption
   for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0x80) throw new RangeError(`key "${key}" is not ASCII`);
   if (payload.length === 0) throw new WireError('empty payload: expected one CBOR item');
   const reader = new Reader(payload, options.maxDepth ?? DEFAULT_MAX_DEPTH);
-  return reader.textField(key, options.whole === true, options.maxBytes ?? Infinity);
+  return reader.textField(key, options.whole === true, options.maxBytes ?? Infinity, options.values);
 }
 
 class Reader {
@@ -145,7 +160,7 @@ class Reader {
   /** Items built so far (see DecodeOptions.maxItems). */
   private count = 0;
   private readonly maxItems: number;
-  private readonly keys: ReadonlySet<string> | undefined;
+  private readonly keys: readonly string[] | undefined;
 
   constructor(
     private readonly buf: Buffer,
@@ -355,15 +370,11 @@ class Reader {
         this.skip(depth + 1);
         continue;
       }
-      // A key counts only once it is kept: one that is skipped is garbage at
-      // once and must not push a message at its bound over it.
-      this.count--;
-      const key = this.item(depth + 1) as string;
-      if (keep !== undefined && !keep.has(key)) {
+      const key = keep === undefined ? (this.item(depth + 1) as string) : this.keptKey(keep);
+      if (key === undefined) {
         this.skip(depth + 1);
         continue;
       }
-      this.count++;
       const value = this.item(depth + 1);
       if (out[key] !== undefined || (holdsUndefined && key in out)) {
         throw new WireError(`duplicate map key "${key}" at byte ${keyAt}`);
@@ -418,6 +429,42 @@ class Reader {
     }
   }
 
+  /**
+   * Reads the text key at pos: the string of `keep` it equals (counted as an
+   * item), or undefined (walked, not built) when it is none of them.
+   */
+  private keptKey(keep: readonly string[]): string | undefined {
+    const buf = this.buf;
+    const start = this.pos;
+    const info = buf[start] & 0x1f;
+    if (info === 31) {
+      // An indefinite text key (rare): built, then looked up.
+      const key = this.chunkedText(this.pos++);
+      return keep.includes(key) ? this.counted(key, start) : undefined;
+    }
+    this.pos++;
+    const n = this.length(info, start, 'text string');
+    const key = this.match(keep, n);
+    if (key === undefined) this.checkUtf8(this.pos, this.pos + n);
+    this.pos += n;
+    return key === undefined ? undefined : this.counted(key, start);
+  }
+
+  /** Counts a kept key as an item. */
+  private counted(key: string, start: number): string {
+    if (++this.count > this.maxItems) throw this.tooMany(start);
+    return key;
+  }
+
+  /** The string of `list` (ASCII) that the n bytes at pos spell, if any. */
+  private match(list: readonly string[], n: number): string | undefined {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if (s.length === n && this.bytesAre(s, 0, n)) return s;
+    }
+    return undefined;
+  }
+
   /** Walks one item without building it: the checks of item(), and no allocation. */
   skip(depth: number): void {
     const buf = this.buf;
@@ -431,13 +478,11 @@ class Reader {
       case 1:
         return this.skipArgument(info, start);
       case 2:
-        if (info === 31) return this.skipChunks(2, start);
-        this.pos += this.length(info, start, 'byte string');
-        return;
       case 3: {
-        if (info === 31) return this.skipChunks(3, start);
-        const n = this.length(info, start, 'text string');
-        this.checkUtf8(this.pos, this.pos + n);
+        if (info === 31) return this.skipChunks(major, start);
+        // Not `this.pos += this.length(…)`: that reads pos before length() moves it past the head.
+        const n = this.length(info, start, major === 2 ? 'byte string' : 'text string');
+        if (major === 3) this.checkUtf8(this.pos, this.pos + n);
         this.pos += n;
         return;
       }
@@ -447,9 +492,7 @@ class Reader {
           while (!this.atBreak(start, 'array')) this.skip(depth + 1);
           return;
         }
-        const n = this.length(info, start, 'array');
-        for (let i = 0; i < n; i++) this.skip(depth + 1);
-        return;
+        return this.skipItems(this.length(info, start, 'array'), depth + 1);
       }
       case 5: {
         this.deeper(depth, start);
@@ -460,12 +503,7 @@ class Reader {
           }
           return;
         }
-        const n = this.length(info, start, 'map', 2);
-        for (let i = 0; i < n; i++) {
-          this.skip(depth + 1);
-          this.skip(depth + 1);
-        }
-        return;
+        return this.skipItems(2 * this.length(info, start, 'map', 2), depth + 1);
       }
       case 6:
         this.deeper(depth, start);
@@ -489,6 +527,28 @@ class Reader {
             this.simple(info, start); // constants, or the same refusals
         }
     }
+  }
+
+  /** Skips n items at `depth`: the one-byte ones (the stuff of a wide bomb) in this loop, the rest by skip(). */
+  private skipItems(n: number, depth: number): void {
+    const buf = this.buf;
+    // An empty array or map is one byte too, but still a level of nesting.
+    const oneByte = depth <= this.maxDepth ? ONE_BYTE_OR_EMPTY : 1;
+    const len = buf.length;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      if (p < len) {
+        const kind = ONE_BYTE_ITEM[buf[p]];
+        if (kind !== 0 && kind <= oneByte) {
+          p++;
+          continue;
+        }
+      }
+      this.pos = p;
+      this.skip(depth); // also reports the end of the payload
+      p = this.pos;
+    }
+    this.pos = p;
   }
 
   /** Skips the argument of an integer or tag head (integer() without building a bigint). */
@@ -523,7 +583,7 @@ class Reader {
   }
 
   /** See findTextField. The reader is at the start of the payload. */
-  textField(key: string, whole: boolean, maxBytes: number): string | undefined {
+  textField(key: string, whole: boolean, maxBytes: number, values: readonly string[] | undefined): string | undefined {
     const buf = this.buf;
     const start = this.pos;
     const initial = buf[this.pos++];
@@ -542,7 +602,7 @@ class Reader {
       }
       if (seen) throw new WireError(`duplicate map key "${key}" at byte ${keyAt}`);
       seen = true;
-      if (this.pos < buf.length && buf[this.pos] >> 5 === 3) found = this.textPrefix(maxBytes);
+      if (this.pos < buf.length && buf[this.pos] >> 5 === 3) found = this.textPrefix(maxBytes, values);
       else this.skip(2);
       if (!whole) return found;
     }
@@ -589,12 +649,17 @@ class Reader {
   }
 
   /** Decodes the text item at pos (major type 3), cut to maxBytes bytes plus "…" when longer; all of it is checked. */
-  private textPrefix(maxBytes: number): string {
+  private textPrefix(maxBytes: number, values: readonly string[] | undefined): string {
     const buf = this.buf;
     const start = this.pos;
     const info = buf[this.pos++] & 0x1f;
     if (info !== 31) {
       const n = this.length(info, start, 'text string');
+      const known = values === undefined ? undefined : this.match(values, n);
+      if (known !== undefined) {
+        this.pos += n;
+        return known;
+      }
       if (n <= maxBytes) return this.text(n);
       this.checkUtf8(this.pos, this.pos + n);
       const s = this.cut(this.pos, maxBytes);

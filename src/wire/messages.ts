@@ -166,7 +166,7 @@ const DECODE_OPTIONS = Object.fromEntries(
     return [
       type,
       {
-        keys: new Set(['type', ...SCHEMAS[type].fields]),
+        keys: ['type', ...SCHEMAS[type].fields],
         maxItems: typeof bound === 'number' ? bound : undefined,
         context: `one message of type ${type}`,
       },
@@ -186,7 +186,8 @@ export function maxItemsOf(type: MessageType, payloadBytes: number): number {
  * "…" (every known type is far shorter).
  */
 export const MAX_TYPE_NAME_BYTES = 64;
-const FIND_TYPE: FieldOptions = { maxBytes: MAX_TYPE_NAME_BYTES };
+// A known type comes back as the string of MESSAGE_TYPES itself: cheaper to look up than a fresh one.
+const FIND_TYPE: FieldOptions = { maxBytes: MAX_TYPE_NAME_BYTES, values: MESSAGE_TYPES };
 const CHECK_TYPE: FieldOptions = { maxBytes: MAX_TYPE_NAME_BYTES, whole: true };
 
 /**
