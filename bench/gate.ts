@@ -4,6 +4,7 @@
 // naming each ratio that falls short and by how much.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { packaging } from '../src/sea/runtime';
 import { median } from './measure';
 
 export interface Threshold {
@@ -17,8 +18,21 @@ export type GateFile = Record<string, Threshold>;
 /** bench/gate.json of the source tree (from lib/bench/). */
 export const GATE_FILE = resolve(__dirname, '../../bench/gate.json');
 
-export function loadGate(file = GATE_FILE): GateFile {
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Partial<Threshold>>;
+/**
+ * bench/gate.json as this process has it: read from the source tree (lib/
+ * holds no copy: build/compile.mjs transpiles .ts files only), or, in the
+ * single-file builds, the copy esbuild bundled from the literal require below.
+ */
+function gateDocument(): { file: string; doc: unknown } {
+  if (packaging() === 'source') return { file: GATE_FILE, doc: JSON.parse(readFileSync(GATE_FILE, 'utf8')) };
+  return { file: 'bench/gate.json (bundled)', doc: require('./gate.json') as unknown };
+}
+
+/** The thresholds of `file`, or of bench/gate.json when none is given; throws naming a malformed entry. */
+export function loadGate(file?: string): GateFile {
+  const source = file === undefined ? gateDocument() : { file, doc: JSON.parse(readFileSync(file, 'utf8')) as unknown };
+  file = source.file;
+  const doc = source.doc as Record<string, Partial<Threshold>>;
   for (const [key, t] of Object.entries(doc)) {
     const has = (t.min !== undefined ? 1 : 0) + (t.max !== undefined ? 1 : 0);
     if (has !== 1) throw new Error(`${file}: "${key}" must have exactly one of "min" and "max"`);

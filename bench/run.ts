@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { packaging } from '../src/sea/runtime';
 import { BenchCase, CaseContext, key, Row } from './case';
 import { codec } from './cases/codec';
 import { crypto } from './cases/crypto';
@@ -26,12 +27,18 @@ export const CASES: Record<string, BenchCase> = { rtt, relay, codec, crypto, syn
 /** bench/results.json of the source tree (from lib/bench/). */
 export const RESULTS_FILE = resolve(__dirname, '../../bench/results.json');
 
+/** Where results go without --out: bench/results.json in a source tree; nowhere from a single-file build, which has no tree beside it. */
+export function defaultResultsFile(): string | undefined {
+  return packaging() === 'source' ? RESULTS_FILE : undefined;
+}
+
 export interface BenchOptions {
   gate: boolean;
   runs: number;
   only?: string[];
   markdown: boolean;
-  out: string;
+  /** results.json to write; undefined: none. */
+  out: string | undefined;
 }
 
 export const DEFAULT_RUNS = { full: 3, gate: 3 };
@@ -55,7 +62,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${JSON.stringify(values.runs)}`);
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of only ?? []) if (!CASES[name]) throw new Error(`--only: no case "${name}" (cases: ${Object.keys(CASES).join(', ')})`);
-  return { gate, runs, only, markdown: values.markdown ?? false, out: values.out ?? RESULTS_FILE };
+  return { gate, runs, only, markdown: values.markdown ?? false, out: values.out ?? defaultResultsFile() };
 }
 
 function summarise(all: Row[][], gate: GateFile): Summary[] {
@@ -166,12 +173,16 @@ export async function runBench(o: BenchOptions): Promise<number> {
     errors: Object.fromEntries(errors),
     ...(o.gate ? { gate: verdictList.map(({ key: k, pass, median: m, runs: rs }) => ({ key: k, pass, median: m, runs: rs })) } : {}),
   };
-  try {
-    mkdirSync(dirname(o.out), { recursive: true });
-    writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
-    progress(`wrote ${o.out}`);
-  } catch (err) {
-    progress(`could not write ${o.out}: ${(err as Error).message}`);
+  if (o.out === undefined) {
+    progress('results not written (--out FILE writes them as JSON)');
+  } else {
+    try {
+      mkdirSync(dirname(o.out), { recursive: true });
+      writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
+      progress(`wrote ${o.out}`);
+    } catch (err) {
+      progress(`could not write ${o.out}: ${(err as Error).message}`);
+    }
   }
 
   if (o.gate) {

@@ -1,20 +1,54 @@
 // Every process the bench starts goes through here, so a failing case or a
 // Ctrl-C never leaves a node running behind it.
+//
+// Children start through the entry point that is running, so the suite needs
+// nothing beside a single-file build: `timenode start …` for nodes and
+// `timenode bench-worker NAME …` for the helpers (support/workers.ts).
+//   sources      bin/timenode start …; helpers: lib/bench/support/workers.js NAME …
+//   bundle       node dist/timenode.cjs start … / bench-worker NAME …
+//   SEA binary   the binary itself (process.execPath) start … / bench-worker NAME …
 import { ChildProcess, fork, ForkOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { packaging } from '../../src/sea/runtime';
 
 /** bin/timenode, from lib/bench/support/. */
 export const TIMENODE_BIN = resolve(__dirname, '../../../bin/timenode');
-/** A compiled helper script in lib/bench/support/ ("echo-server"). */
-export function helperScript(name: string): string {
-  return resolve(__dirname, `${name}.js`);
+
+/** What to fork: a script (run by this process's Node) and the arguments before the command's own. */
+export interface Launch {
+  script: string;
+  args: string[];
+}
+
+/**
+ * `timenode <command> …` through the entry point of this process. A SEA
+ * binary is forked as itself: the child sees its own path as the first
+ * argument, which src/sea/main.ts drops (process.argv[1] would be the name it
+ * was called by, e.g. a bare "timenode" found on PATH). The bundle forks the
+ * file this code is in.
+ */
+export function timenodeCommand(args: string[]): Launch {
+  switch (packaging()) {
+    case 'sea':
+      return { script: process.execPath, args };
+    case 'bundle':
+      return { script: __filename, args };
+    default:
+      return { script: TIMENODE_BIN, args };
+  }
+}
+
+/** Helper process `name` (support/workers.ts): `timenode bench-worker NAME …`, or from the sources workers.js itself. */
+export function helperCommand(name: string, args: string[]): Launch {
+  if (packaging() === 'source') return { script: resolve(__dirname, 'workers.js'), args: [name, ...args] };
+  return timenodeCommand(['bench-worker', name, ...args]);
 }
 
 const live = new Set<ChildProcess>();
 
-export function spawnTracked(script: string, args: string[], options: ForkOptions = {}): ChildProcess {
-  const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], ...options });
+export function spawnTracked(launch: Launch, options: ForkOptions = {}): ChildProcess {
+  const child = fork(launch.script, launch.args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], ...options });
   live.add(child);
   child.once('exit', () => live.delete(child));
   // An IPC send racing the exit fails with EPIPE; the exit itself is what matters.
@@ -67,10 +101,10 @@ export interface Helper {
   listeningAfterMs: number;
 }
 
-/** Forks lib/bench/support/<name>.js and waits for it to report {kind:'listening'}. */
+/** Starts helper `name` (support/workers.ts) and waits for it to report {kind:'listening'}. */
 export function startHelper(name: string, args: string[], timeoutMs = 20_000): Promise<Helper> {
   const started = process.hrtime.bigint();
-  const child = spawnTracked(helperScript(name), args);
+  const child = spawnTracked(helperCommand(name, args));
   let log = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (s: string) => (log += s));
@@ -93,7 +127,7 @@ export function startHelper(name: string, args: string[], timeoutMs = 20_000): P
 
 /** Forks a worker that answers with one IPC message and exits; resolves with that message. */
 export function runWorker<T>(name: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<T> {
-  const child = spawnTracked(helperScript(name), args, { env });
+  const child = spawnTracked(helperCommand(name, args), { env });
   let log = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (s: string) => (log += s));

@@ -3,6 +3,7 @@
 // parent runs this once with the default environment and once with
 // TIMENODE_NATIVE=0. Each operation alternates with the same call made
 // straight to sodium-native in this process: the raw libsodium baseline.
+// Started as `timenode bench-worker crypto-worker choices|MS ROUNDS` (workers.ts).
 import * as crypto from '../../src/crypto';
 import { backendChoices, BackendChoice } from '../../src/hotpath/selection';
 import { opsPerSecond, paired } from '../measure';
@@ -35,15 +36,15 @@ function loadSodium(): Sodium | string {
   }
 }
 
-function main(): void {
+export function main(args: string[]): void {
   // Everything a node process loads, so backendChoices() lists every hot path it would use.
   require('../../src/node/node');
-  if (process.argv[2] === 'choices') {
+  if (args[0] === 'choices') {
     process.send?.({ choices: backendChoices(), ops: [] } satisfies CryptoReport, () => process.exit(0));
     return;
   }
-  const ms = Number(process.argv[2] ?? 60);
-  const rounds = Number(process.argv[3] ?? 7);
+  const ms = Number(args[0] ?? 60);
+  const rounds = Number(args[1] ?? 7);
   const sodium = loadSodium();
   const choices = backendChoices();
   const choice = (path: string): BackendChoice | undefined => choices.find((c) => c.path === path);
@@ -95,5 +96,3 @@ function main(): void {
   const report: CryptoReport = { choices, ops, ...(typeof sodium === 'string' ? { rawError: sodium } : {}) };
   process.send?.(report, () => process.exit(0));
 }
-
-main();

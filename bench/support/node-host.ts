@@ -2,7 +2,8 @@
 // profile), with every per-peer rate limit lifted: the relay case measures
 // what the code can carry, and the default 1000 tx/s per peer would measure
 // the policy instead. Speaks start's IPC: a status report once listening and
-// on 'status'; stops on SIGTERM, 'stop' or a lost parent.
+// on 'status'; stops on SIGTERM, 'stop' or a lost parent. Started as
+// `timenode bench-worker node-host --data DIR --genesis FILE --listen IP:PORT …` (workers.ts).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CHAIN_LIMITS } from '../../src/chain/chain';
@@ -16,8 +17,9 @@ import type { RateLimits } from '../../src/net/rate-limit';
 
 const UNLIMITED = { perSecond: 1e9, burst: 1e9 };
 
-async function main(): Promise<void> {
+async function host(args: string[]): Promise<void> {
   const { values } = parseArgs({
+    args,
     options: {
       data: { type: 'string' },
       genesis: { type: 'string' },
@@ -65,7 +67,9 @@ async function main(): Promise<void> {
   process.once('disconnect', stop);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`node-host: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+export function main(args: string[]): void {
+  host(args).catch((err: unknown) => {
+    process.stderr.write(`node-host: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,10 +1,11 @@
-// Node processes under test: `bin/timenode start` (or the bench host, for
-// the relay case) forked with an IPC channel. The first status report comes
+// Node processes under test: `timenode start` (or the bench host, for the
+// relay case) forked with an IPC channel, through the entry point that runs
+// the bench (support/children.ts). The first status report comes
 // right after the node listens, so it marks "listening" for the start figure.
 import type { ChildProcess } from 'node:child_process';
 import type { NodeStatus } from '../../src/node/status';
 import { now, within } from '../measure';
-import { helperScript, lastLine, rssOf, Rss, spawnTracked, stopChild, TIMENODE_BIN } from './children';
+import { helperCommand, lastLine, rssOf, Rss, spawnTracked, stopChild, timenodeCommand } from './children';
 
 export interface NodeSpec {
   ip: string;
@@ -13,7 +14,7 @@ export interface NodeSpec {
   genesisFile: string;
   peers?: string[];
   maxMemoryMb?: number;
-  /** Run lib/bench/support/node-host.js with every rate limit lifted, instead of `timenode start`. */
+  /** Run the node-host worker (support/node-host.ts) with every rate limit lifted, instead of `timenode start`. */
   unlimitedRates?: boolean;
   env?: NodeJS.ProcessEnv;
 }
@@ -36,7 +37,7 @@ export class BenchNode {
     for (const peer of spec.peers ?? []) args.push('--peer', peer);
     if (spec.maxMemoryMb !== undefined) args.push('--max-memory', String(spec.maxMemoryMb));
     const env = { ...process.env, ...spec.env };
-    this.child = spec.unlimitedRates ? spawnTracked(helperScript('node-host'), args, { env }) : spawnTracked(TIMENODE_BIN, ['start', ...args], { env });
+    this.child = spawnTracked(spec.unlimitedRates ? helperCommand('node-host', args) : timenodeCommand(['start', ...args]), { env });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.on('data', (s: string) => (this.log += s));

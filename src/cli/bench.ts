@@ -17,7 +17,8 @@ Takes about a minute per run on a 2-core x64; several on a Raspberry Pi.
   --only CASES  comma-separated subset: rtt,relay,codec,crypto,sync,memory
   --gate        only the ratios bench/gate.json gates, and judge them
                 (thresholds set on the x64 CI machine: informative here)
-  --out FILE    where to write the JSON results (default bench/results.json)
+  --out FILE    where to write the JSON results (default: bench/results.json
+                in a source tree; none from dist/timenode.cjs or a binary)
 
 How to read the report: README, section "Benchmarks".
 `,
@@ -42,5 +43,31 @@ How to read the report: README, section "Benchmarks".
       throw new CliError((err as Error).message);
     }
     return suite.runBench(options);
+  },
+};
+
+/**
+ * `timenode bench-worker NAME [ARGS]`: a helper process of `timenode bench`
+ * (bench/support/workers.ts: echo-server, frame-pipe, node-host,
+ * crypto-worker). Not listed in --help: only the bench starts it, through the
+ * same entry point it runs from, so the single-file builds need nothing
+ * beside them. The single-file builds dispatch it in src/sea/main.ts before
+ * the other commands load (the echo server is the bench's bare-process
+ * baseline); from bin/timenode it comes here, after them.
+ */
+export const benchWorker: Command = {
+  name: 'bench-worker',
+  usage: `Usage: timenode bench-worker NAME [ARGS]
+
+Internal: one helper process of \`timenode bench\` (echo-server, frame-pipe,
+node-host, crypto-worker), started by the bench itself over IPC.
+`,
+  async run(argv) {
+    if (argv[0] === '--help' || argv[0] === '-h') {
+      process.stdout.write(benchWorker.usage);
+      return 0;
+    }
+    const workers = require('../../bench/support/workers') as typeof import('../../bench/support/workers');
+    return workers.benchWorkerMain(argv);
   },
 };

@@ -4,14 +4,14 @@ import { BlockStoreError } from '../chain/block-store';
 import { GenesisError } from '../chain/genesis';
 import { KeyFileError } from '../node/keyfile';
 import { CliError, Command } from './args';
-import { bench } from './bench';
+import { bench, benchWorker } from './bench';
 import { devnet } from './devnet';
 import { genesis } from './genesis';
 import { info } from './info';
 import { keygen } from './keygen';
 import { start } from './start';
 
-const COMMANDS: Command[] = [keygen, genesis, start, devnet, info, bench];
+const COMMANDS: Command[] = [keygen, genesis, start, devnet, info, bench, benchWorker];
 
 const USAGE = `Usage: timenode <command> [flags]
 

@@ -2,7 +2,6 @@
 // and the SEA binaries that carry it. bin/timenode is the same call for the
 // transpiled sources.
 import './node-compat'; // first: fills in what Node 20.11 (armv7) lacks before any module uses it
-import { main } from '../cli/main';
 import { cleanStaleAddonDirs } from './addon-loader';
 import { isSea } from './runtime';
 
@@ -20,4 +19,12 @@ function commandLine(argv: string[]): string[] {
 
 // Also with TIMENODE_NATIVE=0, when no addon is unpacked (and so nothing cleaned on the way).
 if (isSea()) cleanStaleAddonDirs();
-void main(commandLine(process.argv.slice(2)));
+const argv = commandLine(process.argv.slice(2));
+// `timenode bench-worker`: a helper process of `timenode bench`, started before
+// the commands load (required, not imported, so esbuild defers their
+// modules): its echo server is the bench's bare Node process.
+if (argv[0] === 'bench-worker') {
+  process.exitCode = (require('../../bench/support/workers') as typeof import('../../bench/support/workers')).benchWorkerMain(argv.slice(1));
+} else {
+  void (require('../cli/main') as typeof import('../cli/main')).main(argv);
+}

@@ -150,9 +150,37 @@ export interface FieldOptions {
  */
 export function findTextField(payload: Buffer, key: string, options: FieldOptions = {}): string | undefined {
   for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0x80) throw new RangeError(`key "${key}" is not ASCII`);
+  if (!options.whole && options.values !== undefined && (options.maxDepth ?? DEFAULT_MAX_DEPTH) >= 1) {
+    const known = firstEntryValue(payload, key, options.values);
+    if (known !== undefined) return known;
+  }
   if (payload.length === 0) throw new WireError('empty payload: expected one CBOR item');
   const reader = new Reader(payload, options.maxDepth ?? DEFAULT_MAX_DEPTH);
   return reader.textField(key, options.whole === true, options.maxBytes ?? Infinity, options.values);
+}
+
+/**
+ * findTextField's common case, without a Reader: a definite map whose first
+ * key is `key` (short, ASCII) and whose value is short text equal to one of
+ * `values`. Anything else (undefined) takes the general walk.
+ */
+function firstEntryValue(payload: Buffer, key: string, values: readonly string[]): string | undefined {
+  const k = key.length;
+  const v = 2 + k; // the value's head
+  const head = payload[0];
+  if (k >= 24 || payload.length <= v || head < 0xa1 || head > 0xb7 || payload[1] !== 0x60 + k) return undefined;
+  if (2 * (head - 0xa0) > payload.length - 1) return undefined; // the walk reports the map's false claim
+  for (let i = 0; i < k; i++) if (payload[2 + i] !== key.charCodeAt(i)) return undefined;
+  const n = payload[v] - 0x60;
+  if (n < 0 || n >= 24 || v + 1 + n > payload.length) return undefined;
+  for (let j = 0; j < values.length; j++) {
+    const s = values[j];
+    if (s.length !== n) continue;
+    let i = 0;
+    while (i < n && payload[v + 1 + i] === s.charCodeAt(i)) i++;
+    if (i === n) return s;
+  }
+  return undefined;
 }
 
 class Reader {

@@ -189,6 +189,12 @@ test('findTextField reads one top-level text entry and nothing else, stopping at
   // A known value comes back as the very string of the list.
   const values = ['pong', 'ping'];
   assert.equal(findTextField(ping, 'type', { values }), values[1]);
+  // The same answer whichever path finds it: first key or not, shortest heads or not, indefinite map or not.
+  for (const h of ['a1 6474797065 6470696e67', 'a2 6161 00 6474797065 6470696e67', 'a1 7804 74797065 7804 70696e67', 'bf 6474797065 6470696e67 ff']) {
+    assert.equal(findTextField(hex(h), 'type', { values }), 'ping', h);
+  }
+  // A map head claiming more entries than the bytes hold is refused even when the key comes first.
+  refuses(() => findTextField(hex('b7 6474797065 6470696e67'), 'type', { values }), /declared map length 23 \(at least 46 bytes\) exceeds the 10 bytes left/);
   // A long value is cut on a character boundary, and all of it is still checked.
   const long = encodeCbor({ type: 'é'.repeat(100) });
   assert.equal(findTextField(long, 'type', { maxBytes: 9 }), 'éééé…');
