@@ -36,8 +36,13 @@ function gateCell(s: Summary, verdicts: Map<string, Verdict>): string {
   return v ? `${bound} ${v.pass ? 'ok' : 'FAIL'}` : bound;
 }
 
+/** A figure with its unit, or a dash where there is none (no raw libsodium in the portable bundle). */
+function withUnit(v: number, unit: string): string {
+  return Number.isFinite(v) ? `${formatFigure(v)} ${unit}` : '—';
+}
+
 function cells(s: Summary, verdicts: Map<string, Verdict>): string[] {
-  return [s.key, `${formatFigure(s.figure)} ${s.unit}`, `${formatFigure(s.baseline)} ${s.baselineUnit}`, formatRatio(s.ratio), spread(s), gateCell(s, verdicts)];
+  return [s.key, withUnit(s.figure, s.unit), withUnit(s.baseline, s.baselineUnit), Number.isFinite(s.ratio) ? formatRatio(s.ratio) : '—', spread(s), gateCell(s, verdicts)];
 }
 
 const HEAD = ['case', 'figure', 'baseline', 'ratio', 'runs (min–max)', 'gate'];

@@ -29,9 +29,10 @@ export const crypto: BenchCase = {
           metric: `${op.op}_${kind}`,
           figure: op.opsPerSec,
           unit: 'ops/s',
-          baseline: op.rawOpsPerSec,
+          // NaN crosses IPC as null: where raw libsodium did not load (the portable bundle, armv7).
+          baseline: op.rawOpsPerSec ?? NaN,
           baselineUnit: 'raw sodium ops/s',
-          ratio: op.ratio,
+          ratio: op.ratio ?? NaN,
           note: `${op.impl}${op.op === 'verify' ? ', 32 B message, 64 keys in turn' : ', 200 B'}${report.rawError ? `; raw libsodium unavailable: ${report.rawError}` : ''}`,
         });
       }

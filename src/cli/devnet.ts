@@ -10,7 +10,9 @@ import { formatGenesis, parseGenesis } from '../chain/genesis';
 import { signTx } from '../chain/signing';
 import { generateKeyPair, randomBytes } from '../crypto';
 import { loadOrCreateKey } from '../node/keyfile';
+import { DEFAULT_MAX_MEMORY_MB } from '../node/budget';
 import type { NodeStatus } from '../node/status';
+import { nodeV8Flags } from '../node/v8-flags';
 import { encodeMessage } from '../wire/messages';
 import { Command, parseFlags, positiveInt } from './args';
 import { renderStatus, ViewedNode } from './status-view';
@@ -106,7 +108,10 @@ function launch(dir: string, genesisFile: string, i: number): LaunchedNode {
   if (i > 0) args.push('--peer', `127.0.0.1:${DEVNET_PORT}`);
   const log = openSync(join(data, 'node.log'), 'a');
   // Whatever started us starts the nodes: bin/timenode, the portable bundle, or (re-run) the single binary.
-  const child = fork(process.argv[1] ?? resolve(__dirname, '../../../bin/timenode'), args, { stdio: ['ignore', log, log, 'ipc'] });
+  const child = fork(process.argv[1] ?? resolve(__dirname, '../../../bin/timenode'), args, {
+    stdio: ['ignore', log, log, 'ipc'],
+    execArgv: nodeV8Flags(DEFAULT_MAX_MEMORY_MB),
+  });
   const view: ViewedNode = { name: `node${i + 1}`, listen, pid: child.pid, status: undefined, exited: undefined };
   child.on('message', (msg: NodeReport) => {
     if (msg.kind === 'status') view.status = msg.status;

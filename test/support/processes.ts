@@ -15,6 +15,8 @@ import { signBlock } from '../../src/chain/signing';
 import type { Block, Tx } from '../../src/chain/types';
 import type { KeyPair } from '../../src/crypto';
 import type { NodeCommand, NodeReport } from '../../src/cli/devnet';
+import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
+import { nodeV8Flags } from '../../src/node/v8-flags';
 import type { NodeStatus, PeerStatus } from '../../src/node/status';
 import { encodeMessage } from '../../src/wire/messages';
 
@@ -44,6 +46,11 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+function maxMemoryOf(args: string[] | undefined): number {
+  const i = args?.indexOf('--max-memory') ?? -1;
+  return i >= 0 ? Number(args?.[i + 1]) : DEFAULT_MAX_MEMORY_MB;
+}
+
 /** One `timenode start` child process. */
 export class NodeProcess {
   readonly name: string;
@@ -66,7 +73,8 @@ export class NodeProcess {
     const env = { ...process.env };
     if (options.backends === 'fallback') env.TIMENODE_NATIVE = '0';
     if (options.backends === 'native') delete env.TIMENODE_NATIVE;
-    this.child = fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+    // The V8 flags the memory budget assumes, as the systemd unit sets them (src/node/v8-flags.ts).
+    this.child = fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: nodeV8Flags(maxMemoryOf(options.extraArgs)) });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => (this.log += chunk));
