@@ -12,7 +12,7 @@ import { generateKeyPair, randomBytes } from '../crypto';
 import { loadOrCreateKey } from '../node/keyfile';
 import { DEFAULT_MAX_MEMORY_MB } from '../node/budget';
 import type { NodeStatus } from '../node/status';
-import { nodeV8Flags } from '../node/v8-flags';
+import { NODE_PROCESS_ENV, nodeV8Flags } from '../node/process-settings';
 import { encodeMessage } from '../wire/messages';
 import { Command, parseFlags, positiveInt } from './args';
 import { renderStatus, ViewedNode } from './status-view';
@@ -111,6 +111,7 @@ function launch(dir: string, genesisFile: string, i: number): LaunchedNode {
   const child = fork(process.argv[1] ?? resolve(__dirname, '../../../bin/timenode'), args, {
     stdio: ['ignore', log, log, 'ipc'],
     execArgv: nodeV8Flags(DEFAULT_MAX_MEMORY_MB),
+    env: { ...process.env, ...NODE_PROCESS_ENV },
   });
   const view: ViewedNode = { name: `node${i + 1}`, listen, pid: child.pid, status: undefined, exited: undefined };
   child.on('message', (msg: NodeReport) => {

@@ -10,7 +10,7 @@ import { Node } from '../node/node';
 import { parseEndpoint } from '../net/ip';
 import { decodeMessage } from '../wire/messages';
 import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
-import { v8FlagsWarning } from '../node/v8-flags';
+import { processSettingsWarnings } from '../node/process-settings';
 import { applyBudget, BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget } from '../node/budget';
 import { CliError, Command, parseFlags, positiveInt, required } from './args';
 import type { NodeCommand } from './devnet';
@@ -82,8 +82,7 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
     }
     const sized = applyBudget(budget, base.limits, DEFAULT_CHAIN_LIMITS);
     log.info(describeSplit(budget, base.limits.maxPeers));
-    const v8Warning = v8FlagsWarning(maxMemoryMb);
-    if (v8Warning) log.warn(v8Warning);
+    for (const warning of processSettingsWarnings(maxMemoryMb)) log.warn(warning);
     const node = new Node({ keys, genesis, dataDir, listen, peers, config: { ...base, limits: sized.limits }, chainLimits: sized.chain, log });
     try {
       await node.start();

@@ -162,6 +162,35 @@ test('the x64 binary alone in an empty folder, run from / with a bare environmen
   }
 });
 
+test('the x64 binary alone in an empty folder, run from / with a bare environment, runs `bench --only codec,crypto --runs 1`: its helper processes are the binary itself (`bench-worker`), gate.json is inside, and it prints the Markdown report with those rows and writes nothing', { timeout: 120_000 }, (t) => {
+  const m = artefacts(t);
+  if (!m) return;
+  const dir = tempDir('timenode-sea-bench-');
+  try {
+    const bin = join(dir, 'timenode');
+    copyFileSync(binary(m, 'linux-x64'), bin);
+    spawnSync('chmod', ['+x', bin]);
+    const started = Date.now();
+    const run = spawnSync(bin, ['bench', '--only', 'codec,crypto', '--runs', '1'], { cwd: '/', env: bareEnv(), encoding: 'utf8', timeout: 100_000 });
+    process.stdout.write(`x64 binary: bench --only codec,crypto --runs 1 in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    assert.equal(run.status, 0, `bench exited ${run.status ?? run.signal}:\n${run.stdout}${run.stderr}`);
+    const report = run.stdout;
+    assert.match(report, /^### timenode bench — /m);
+    assert.match(report, /^- \*\*Backends:\*\* .*hash=native\(sodium-native\)/m, 'the crypto worker (the binary itself) should load sodium-native from inside the binary');
+    assert.match(report, /^\| case \| figure \| baseline \| ratio \| runs \(min–max\) \| gate \|$/m);
+    // Gated rows carry their threshold: gate.json was bundled.
+    for (const row of ['codec.all', 'codec.tx', 'codec.block', 'crypto.hash_native', 'crypto.verify_native', 'crypto.hash_fallback', 'crypto.verify_fallback']) {
+      assert.match(report, new RegExp(`^\\| \`${row.replace('.', '\\.')}\` \\| [0-9,.]+ \\S.* \\| [0-9.]+ \\| +\\| [≥≤] [0-9.]+ \\|$`, 'm'), `no measured, gated row ${row} in:\n${report}`);
+    }
+    assert.doesNotMatch(report, /^\| `(rtt|relay|sync|memory|start)\./m, 'only the cases asked for');
+    assert.doesNotMatch(report, /failed\*\*/, 'a case failed');
+    assert.match(run.stderr, /results not written/);
+    assert.deepEqual(readdirSync(dir), ['timenode'], 'nothing may be written beside the binary');
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('the x64 binary runs a 3-node devnet with two nodes from the sources: full mesh, one tip, a tx submitted to it finalized on all three; killed with kill -9 it leaves no addon folder', async (t) => {
   const m = artefacts(t);
   if (!m) return;

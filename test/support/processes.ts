@@ -16,7 +16,7 @@ import type { Block, Tx } from '../../src/chain/types';
 import type { KeyPair } from '../../src/crypto';
 import type { NodeCommand, NodeReport } from '../../src/cli/devnet';
 import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
-import { nodeV8Flags } from '../../src/node/v8-flags';
+import { NODE_PROCESS_ENV, nodeV8Flags } from '../../src/node/process-settings';
 import type { NodeStatus, PeerStatus } from '../../src/node/status';
 import { encodeMessage } from '../../src/wire/messages';
 
@@ -70,10 +70,10 @@ export class NodeProcess {
     args.push('--profile', options.profile ?? 'devnet');
     if (options.logLevel) args.push('--log-level', options.logLevel);
     args.push(...(options.extraArgs ?? []));
-    const env = { ...process.env };
+    const env = { ...process.env, ...NODE_PROCESS_ENV };
     if (options.backends === 'fallback') env.TIMENODE_NATIVE = '0';
     if (options.backends === 'native') delete env.TIMENODE_NATIVE;
-    // The V8 flags the memory budget assumes, as the systemd unit sets them (src/node/v8-flags.ts).
+    // The V8 flags the memory budget assumes, as the systemd unit sets them (src/node/process-settings.ts).
     this.child = fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: nodeV8Flags(maxMemoryOf(options.extraArgs)) });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
