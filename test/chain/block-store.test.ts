@@ -361,8 +361,9 @@ interface WriterRun {
 }
 
 /**
- * Runs the writer in `dir` and SIGKILLs it `delayMs` after it has opened the
- * store: timed from "ready", so a slow board's Node startup does not eat the window.
+ * Runs the writer in `dir` and SIGKILLs it `delayMs` after its first commit
+ * in this round: timed from there, so a slow or busy machine's start-up does
+ * not eat the window and every round kills a writer that is really writing.
  */
 function runWriterAndKill(dir: string, delayMs: number): Promise<WriterRun> {
   return new Promise((resolve, reject) => {
@@ -381,8 +382,8 @@ function runWriterAndKill(dir: string, delayMs: number): Promise<WriterRun> {
         if (line.startsWith('ready ')) {
           readyHeight = Number(line.slice(6));
           lastCommitted = readyHeight;
-          setTimeout(() => child.kill('SIGKILL'), delayMs);
         } else {
+          if (lastCommitted === readyHeight) setTimeout(() => child.kill('SIGKILL'), delayMs);
           lastCommitted = Number(line);
         }
       }
