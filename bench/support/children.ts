@@ -10,7 +10,7 @@
 import { ChildProcess, fork, ForkOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { packaging } from '../../src/sea/runtime';
+import { nodeFlagsForChild, packaging } from '../../src/sea/runtime';
 
 /** bin/timenode, from lib/bench/support/. */
 export const TIMENODE_BIN = resolve(__dirname, '../../../bin/timenode');
@@ -48,7 +48,8 @@ export function helperCommand(name: string, args: string[]): Launch {
 const live = new Set<ChildProcess>();
 
 export function spawnTracked(launch: Launch, options: ForkOptions = {}): ChildProcess {
-  const child = fork(launch.script, launch.args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], ...options });
+  const { execArgv, env } = nodeFlagsForChild(options.execArgv ?? [], options.env ?? process.env);
+  const child = fork(launch.script, launch.args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], ...options, execArgv, env });
   live.add(child);
   child.once('exit', () => live.delete(child));
   // An IPC send racing the exit fails with EPIPE; the exit itself is what matters.

@@ -13,6 +13,7 @@ import { loadOrCreateKey } from '../node/keyfile';
 import { DEFAULT_MAX_MEMORY_MB } from '../node/budget';
 import type { NodeStatus } from '../node/status';
 import { NODE_PROCESS_ENV, nodeV8Flags } from '../node/process-settings';
+import { isSea, nodeFlagsForChild } from '../sea/runtime';
 import { encodeMessage } from '../wire/messages';
 import { Command, parseFlags, positiveInt } from './args';
 import { renderStatus, ViewedNode } from './status-view';
@@ -107,11 +108,11 @@ function launch(dir: string, genesisFile: string, i: number): LaunchedNode {
   const args = ['start', '--data', data, '--genesis', genesisFile, '--listen', listen, '--profile', 'devnet'];
   if (i > 0) args.push('--peer', `127.0.0.1:${DEVNET_PORT}`);
   const log = openSync(join(data, 'node.log'), 'a');
-  // Whatever started us starts the nodes: bin/timenode, the portable bundle, or (re-run) the single binary.
-  const child = fork(process.argv[1] ?? resolve(__dirname, '../../../bin/timenode'), args, {
+  // Whatever started us starts the nodes: bin/timenode, the portable bundle, or the single binary itself.
+  const entry = isSea() ? process.execPath : (process.argv[1] ?? resolve(__dirname, '../../../bin/timenode'));
+  const child = fork(entry, args, {
     stdio: ['ignore', log, log, 'ipc'],
-    execArgv: nodeV8Flags(DEFAULT_MAX_MEMORY_MB),
-    env: { ...process.env, ...NODE_PROCESS_ENV },
+    ...nodeFlagsForChild(nodeV8Flags(DEFAULT_MAX_MEMORY_MB), { ...process.env, ...NODE_PROCESS_ENV }),
   });
   const view: ViewedNode = { name: `node${i + 1}`, listen, pid: child.pid, status: undefined, exited: undefined };
   child.on('message', (msg: NodeReport) => {
