@@ -110,13 +110,19 @@ export class BenchNode {
   }
 }
 
+/** Attempts when the port is still held (a node of the previous run still closing its listener). */
+const PORT_BUSY_RETRIES = 5;
+
 export async function startNode(spec: NodeSpec): Promise<BenchNode> {
-  const node = new BenchNode(spec);
-  try {
-    await node.waitListening();
-  } catch (err) {
-    await node.stop();
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    const node = new BenchNode(spec);
+    try {
+      await node.waitListening();
+      return node;
+    } catch (err) {
+      await node.stop();
+      if (attempt >= PORT_BUSY_RETRIES || !/address already in use/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
   }
-  return node;
 }
