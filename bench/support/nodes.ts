@@ -2,6 +2,8 @@
 // relay case) forked with an IPC channel, through the entry point that runs
 // the bench (support/children.ts). The first status report comes
 // right after the node listens, so it marks "listening" for the start figure.
+import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
+import { NODE_PROCESS_ENV, nodeV8Flags } from '../../src/node/process-settings';
 import type { ChildProcess } from 'node:child_process';
 import type { NodeStatus } from '../../src/node/status';
 import { now, within } from '../measure';
@@ -36,8 +38,10 @@ export class BenchNode {
     const args = ['--data', spec.dataDir, '--genesis', spec.genesisFile, '--listen', `${spec.ip}:${spec.port}`];
     for (const peer of spec.peers ?? []) args.push('--peer', peer);
     if (spec.maxMemoryMb !== undefined) args.push('--max-memory', String(spec.maxMemoryMb));
-    const env = { ...process.env, ...spec.env };
-    this.child = spawnTracked(spec.unlimitedRates ? helperCommand('node-host', args) : timenodeCommand(['start', ...args]), { env });
+    // Nodes run with the process settings the memory budget assumes, as deployed (src/node/process-settings.ts).
+    const env = { ...process.env, ...NODE_PROCESS_ENV, ...spec.env };
+    const execArgv = nodeV8Flags(spec.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB);
+    this.child = spawnTracked(spec.unlimitedRates ? helperCommand('node-host', args) : timenodeCommand(['start', ...args]), { env, execArgv });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.on('data', (s: string) => (this.log += s));
