@@ -7,21 +7,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nativeMode } from '../../src/hotpath/selection';
 import { Addon, loadAddon } from '../../src/wire/native/addon';
+import { prng } from '../support/prng';
+export { prng };
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
-/** Seeded, so that a failing case can be replayed: an integer in 0..n-1. */
-export function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 /** n random bytes, zero with probability 1/zeroOneIn (0: never zero). */
 export function randomBytes(rand: (n: number) => number, n: number, zeroOneIn = 256): Buffer {

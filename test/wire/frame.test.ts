@@ -2,18 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_MAX_FRAME, encodeFrame, FrameReader } from '../../src/wire/frame';
 import { WireError } from '../../src/wire/errors';
+import { prng } from '../support/prng';
 
-/** Seeded so that a failure can be replayed. */
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n;
-  };
-}
 
 function randomBytes(rand: (n: number) => number, n: number): Buffer {
   const out = Buffer.allocUnsafe(n);

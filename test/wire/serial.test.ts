@@ -6,6 +6,7 @@ import { crc32c } from '../../src/wire/crc32c';
 import { cobsDecode, cobsEncode, cobsMaxEncodedLength } from '../../src/wire/cobs';
 import { encodeSerialFrame, SerialFrameReader } from '../../src/wire/serial-frame';
 import { WireError } from '../../src/wire/errors';
+import { prng } from '../support/prng';
 
 interface CobsVector {
   data: string;
@@ -20,16 +21,6 @@ const vectors = JSON.parse(
   readFileSync(path.join(path.resolve(__dirname, '../../..'), '..', 'shared', 'vectors', 'tnp1.json'), 'utf8'),
 ) as Vectors;
 
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 /** Zero-heavy random bytes, so that COBS sees runs of every kind. */
 function randomPayload(rand: (n: number) => number, n: number): Buffer {
