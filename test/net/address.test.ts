@@ -114,22 +114,22 @@ describe('address gossip', () => {
   });
 
   test('a learned address in IPv4-mapped spelling (::ffff:a.b.c.d) is dialed too', async () => {
-      const H = await node({ ip: '127.0.14.7', keys: testKey(73), genesis });
-      const listener = await RawPeer.listen({ host: '127.0.14.21', port: freePort() });
-      try {
-        const port = listener.port; // read before the listener accepts (it stops listening after one)
-        const teller = await rawTo(H, '127.0.14.15', 74);
-        teller.sendMessage({ type: 'peers', peers: [{ ip: '::ffff:127.0.14.21', port, seen: Date.now() }] });
-        await teller.pingPong();
-        assert.equal(H.addressBook.get('127.0.14.21')?.port, port, 'stored under the normalised key');
-        const dialed = await Promise.race([
-          listener.accepted,
-          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000)),
-        ]);
-        if (dialed) peers.push(dialed);
-        assert.ok(dialed, 'the node never dialed the learned address');
-      } finally {
-        listener.close();
-      }
+    const H = await node({ ip: '127.0.14.7', keys: testKey(73), genesis });
+    const listener = await RawPeer.listen({ host: '127.0.14.21', port: freePort() });
+    try {
+      const port = listener.port; // read before the listener accepts (it stops listening after one)
+      const teller = await rawTo(H, '127.0.14.15', 74);
+      teller.sendMessage({ type: 'peers', peers: [{ ip: '::ffff:127.0.14.21', port, seen: Date.now() }] });
+      await teller.pingPong();
+      assert.equal(H.addressBook.get('127.0.14.21')?.port, port, 'stored under the normalised key');
+      const dialed = await Promise.race([
+        listener.accepted,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000)),
+      ]);
+      if (dialed) peers.push(dialed);
+      assert.ok(dialed, 'the node never dialed the learned address');
+    } finally {
+      listener.close();
+    }
   });
 });
