@@ -15,6 +15,8 @@ import { FrameReaderClass, JsFrameReader } from '../src/wire/js/frame-reader';
 import { Addon, HeapHandle, loadAddon } from '../src/wire/native/addon';
 import { nativeCobsDecode, nativeCobsEncode } from '../src/wire/native/cobs';
 import { nativeFrameReader } from '../src/wire/native/frame-reader';
+// A dev-machine measurement, not part of the shipped suite: it may share the tests' seeded PRNG.
+import { prng } from '../test/support/prng';
 
 /** Time per round and rounds per figure; the median round is reported. */
 const FULL: Timing = { roundMs: 200, rounds: 5 };
@@ -62,17 +64,6 @@ function timeFor(run: () => unknown, roundMs: number): { calls: number; ms: numb
     if ((++calls & 7) === 0) now = performance.now();
   }
   return { calls, ms: performance.now() - start };
-}
-
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
 }
 
 /** Random bytes in which a byte is zero with probability `zeroShare` (CBOR maps are rich in small integers). */
