@@ -8,11 +8,15 @@ import type { Logger } from '../node/log';
 import type { RejectCode } from '../wire/errors';
 import { encodeMessage, rejectMessage } from '../wire/messages';
 import { Backoff } from './backoff';
+import { RedialBlocklist } from './redial-blocklist';
 import { lengthPrefixFraming } from './framing';
 import { compareIps, formatEndpoint, normaliseIp, subnetKey } from './ip';
 import { CloseInfo, Direction, PeerConnection, PeerContext } from './peer-connection';
 import type { PeerRegistry } from './peer-registry';
 import type { Task } from './scheduler';
+
+/** Failed dials after which a learned (not configured) address is dropped from the dial targets. */
+export const MAX_LEARNED_ATTEMPTS = 8;
 
 export interface ConnectionPolicy {
   /** A reason to refuse this IP before any handshake (a ban), or undefined. */
@@ -43,8 +47,7 @@ export class ConnectionManager {
   /** Every open connection, handshaking or established. */
   private readonly open = new Set<PeerConnection>();
   private readonly targets = new Map<string, DialTarget>();
-  /** IPs refused for `network`/`genesis`, with the time until which they are not redialed. */
-  private readonly mismatched = new Map<string, number>();
+  private readonly mismatched = new RedialBlocklist();
   private readonly dialing = new Set<string>();
   private stopped = false;
   private readonly log: Logger;
@@ -55,6 +58,11 @@ export class ConnectionManager {
 
   get connections(): PeerConnection[] {
     return [...this.open];
+  }
+
+  /** Addresses we keep dialing (configured, and learned ones not yet given up). */
+  get dialTargetCount(): number {
+    return this.targets.size;
   }
 
   /** Our own IP for the dial rules: the listen address when it is a specific one. */
@@ -132,8 +140,8 @@ export class ConnectionManager {
     this.ctx.scheduler.cancel(target.timer);
     target.timer = undefined;
     if (this.stopped || this.dialing.has(target.ip) || this.ctx.registry.get(target.ip)) return;
-    const blockedUntil = this.mismatched.get(target.ip) ?? 0;
-    if (blockedUntil > this.ctx.scheduler.now()) {
+    const blockedUntil = this.mismatched.blockedUntil(target.ip, this.ctx.scheduler.now());
+    if (blockedUntil !== undefined) {
       this.log.info(`not dialing ${target.ip}: it failed the network/genesis check; retry after ${new Date(blockedUntil).toISOString()}`);
       target.timer = this.ctx.scheduler.after(blockedUntil - this.ctx.scheduler.now(), () => this.dialTarget(target));
       return;
@@ -155,7 +163,8 @@ export class ConnectionManager {
 
   private scheduleRedial(target: DialTarget): void {
     if (this.stopped || target.timer) return;
-    if (!target.configured && this.outboundCount() >= this.ctx.config.limits.targetOutbound) {
+    // A learned address is given up after a few failures (it may be gone for good); a configured peer never is.
+    if (!target.configured && (this.outboundCount() >= this.ctx.config.limits.targetOutbound || target.backoff.attempt >= MAX_LEARNED_ATTEMPTS)) {
       this.targets.delete(target.ip);
       return;
     }
@@ -253,7 +262,8 @@ export class ConnectionManager {
     const wasRegistered = this.ctx.registry.get(peer.key) === peer;
     this.ctx.registry.unregister(peer);
     if (info.code === 'network' || info.code === 'genesis') {
-      this.mismatched.set(peer.key, this.ctx.scheduler.now() + this.ctx.config.timings.mismatchRedialMs);
+      const now = this.ctx.scheduler.now();
+      this.mismatched.block(peer.key, now + this.ctx.config.timings.mismatchRedialMs, now);
       this.log.warn(`${peer.key} is on another ${info.code}; not redialing for ${this.ctx.config.timings.mismatchRedialMs / 60_000} min: ${info.reason}`);
     }
     if (wasRegistered) {

@@ -31,6 +31,7 @@ export class SendQueue {
   private readonly data: Buffer[] = [];
   private dataHead = 0;
   private dataBytes = 0;
+  private controlBytes = 0;
   private flushScheduled = false;
   private waitingForDrain = false;
   private closed = false;
@@ -61,11 +62,12 @@ export class SendQueue {
       // Full only under a ping flood from a peer that does not read: the oldest
       // pong makes room, so the newest control frame (a reject before closing) always gets in.
       if (this.control.length >= this.limits.controlMessages) {
-        this.control.shift();
+        this.controlBytes -= (this.control.shift() as Buffer).length;
         this.stats.droppedControl++;
         kept = false;
       }
       this.control.push(frame);
+      this.controlBytes += frame.length;
     } else {
       // A message bigger than the whole lane still goes out, alone.
       while (this.wouldOverflow(frame, 'data')) {
@@ -132,7 +134,7 @@ export class SendQueue {
 
   private updateStats(): void {
     this.stats.queuedMessages = this.control.length + this.dataLength();
-    this.stats.queuedBytes = this.dataBytes + this.control.reduce((n, f) => n + f.length, 0);
+    this.stats.queuedBytes = this.dataBytes + this.controlBytes;
   }
 
   private scheduleFlush(): void {
@@ -157,6 +159,7 @@ export class SendQueue {
       let size = 0;
       while (size < BATCH_BYTES && this.control.length > 0) {
         const frame = this.control.shift() as Buffer;
+        this.controlBytes -= frame.length;
         batch.push(frame);
         size += frame.length;
       }
