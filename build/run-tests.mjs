@@ -1,6 +1,8 @@
 // Runs the compiled test files with node:test, once per hot-path backend:
 // first with the native backends (the default), then with TIMENODE_NATIVE=0
-// so every fallback carries the whole suite too (bcrypto's habit).
+// so every fallback carries the unit suite too (bcrypto's habit). The slow
+// multi-process tests (test/slow, test/faults) run in the native pass only:
+// they test the node's behaviour, not a backend, and are what costs CI time.
 //   node build/run-tests.mjs [all|unit|slow] [native|fallback|both] [-- node args]
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -20,17 +22,20 @@ function testFiles(dir) {
   return out;
 }
 
-const slowDir = `${join('lib', 'test', 'slow')}/`;
+const slowDirs = ['slow', 'faults'].map((d) => `${join('lib', 'test', d)}/`);
+const isSlow = (f) => slowDirs.some((d) => f.includes(d));
 const all = testFiles(join(root, 'lib', 'test'));
-const files = all.filter((f) => (which === 'unit' ? !f.includes(slowDir) : which === 'slow' ? f.includes(slowDir) : true));
-if (files.length === 0) {
-  console.error(`no test files found for set "${which}"`);
-  process.exit(1);
-}
+const filesFor = (pass) =>
+  all.filter((f) => (which === 'unit' ? !isSlow(f) : which === 'slow' ? isSlow(f) : pass === 'native' || !isSlow(f)));
 
 const passes = backends === 'native' ? ['native'] : backends === 'fallback' ? ['fallback'] : ['native', 'fallback'];
 let failed = false;
 for (const pass of passes) {
+  const files = filesFor(pass);
+  if (files.length === 0) {
+    console.error(`no test files found for set "${which}"`);
+    process.exit(1);
+  }
   console.log(`\n=== test pass: ${pass} backends (${files.length} files) ===`);
   const env = { ...process.env, TIMENODE_NATIVE: pass === 'fallback' ? '0' : (process.env.TIMENODE_NATIVE ?? '') };
   if (env.TIMENODE_NATIVE === '') delete env.TIMENODE_NATIVE;
