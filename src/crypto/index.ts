@@ -106,6 +106,11 @@ export function verifyBatch(items: readonly SignedMessage[]): boolean[] {
   return verifyBatchPath.verifyBatch(items);
 }
 
+/** The Ed25519 implementation verify() runs on: a verify worker loads the same one (verify-pool.ts). */
+export function verifyBackendImpl(): string {
+  return verifyPath.impl;
+}
+
 export function randomBytes(n: number): Buffer {
   return randomPath.randomFill(Buffer.allocUnsafe(n));
 }

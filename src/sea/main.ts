@@ -4,6 +4,8 @@
 import './node-compat'; // first: fills in what Node 20.11 (armv7) lacks before any module uses it
 import { cleanStaleAddonDirs } from './addon-loader';
 import { isSea } from './runtime';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { VERIFY_WORKER_ROLE, type VerifyWorkerData } from '../crypto/verify-batch-wire';
 
 /**
  * `timenode devnet` forks a script (bin/timenode, or process.argv[1]) for
@@ -23,7 +25,10 @@ const argv = commandLine(process.argv.slice(2));
 // `timenode bench-worker`: a helper process of `timenode bench`, started before
 // the commands load (required, not imported, so esbuild defers their
 // modules): its echo server is the bench's bare Node process.
-if (argv[0] === 'bench-worker') {
+if (!isMainThread && (workerData as VerifyWorkerData | undefined)?.role === VERIFY_WORKER_ROLE) {
+  // The verify pool starts the bundle itself as its worker script (src/crypto/verify-pool.ts).
+  require('../crypto/verify-worker');
+} else if (argv[0] === 'bench-worker') {
   process.exitCode = (require('../../bench/support/workers') as typeof import('../../bench/support/workers')).benchWorkerMain(argv.slice(1));
 } else {
   void (require('../cli/main') as typeof import('../cli/main')).main(argv);
