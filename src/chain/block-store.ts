@@ -1,11 +1,14 @@
 // The block store: one append-only file, DATA/blocks.dat, that survives
-// `kill -9` or a power cut at any moment.
+// `kill -9` or a power cut at any moment, with its in-memory offset index.
+// The record format is block-record.ts, open-time recovery
+// block-store-scan.ts, and the crash-safe replacement of the blocks above a
+// fork's common ancestor block-store-reorg.ts.
 //
 // Why a flat file with checksums and not an embedded database (LevelDB,
 // SQLite, LMDB):
 //
 // - The workload is the easy case. One writer appends blocks in height order
-//   and never rewrites one; readers ask for a height or a run of heights. An
+//   and rewrites only the few above a fork's common ancestor; readers ask for a height or a run of heights. An
 //   offset index in memory answers both with one pread.
 // - Durability costs one fsync per append() call, whatever the batch size: a
 //   sync batch of 500 blocks is one write and one fsync, which matters on an
@@ -14,7 +17,8 @@
 //   carries its length and a CRC-32 of its body, so open() walks the file,
 //   keeps the longest prefix of intact records with consecutive heights, and
 //   truncates whatever follows (a torn write, zeros the file system left, or
-//   a damaged record). No journal, no compaction, nothing to replay.
+//   a damaged record). No compaction; the only journal is that of a reorg,
+//   which replaces the blocks above a common ancestor (block-store-reorg.ts).
 // - It is a few hundred lines of TypeScript, readable in one sitting, with no
 //   native dependency to build for ARM and no second on-disk format to migrate.
 //
@@ -33,59 +37,21 @@
 // for a moment while the array doubles).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { syncDirectory } from '../node/atomic-file';
 import type { Block } from './types';
-import {
-  MAX_RECORD_BYTES,
-  RECORD_HEADER_BYTES,
-  blockProblem,
-  checkRecord,
-  decodeRecord,
-  recordSize,
-  writeRecord,
-} from './block-record';
+import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, blockProblem, checkRecord, decodeRecord, recordSize, writeRecord } from './block-record';
+import { BlockStoreError, describeIoError, ioHint } from './block-store-errors';
+import { BranchStage, applyJournal, findJournal, retireJournal } from './block-store-reorg';
+import { HEADER_BYTES, type Scan, checkHeader, openStoreFile, readUpTo, scanRecords } from './block-store-scan';
+
+export { BlockStoreError, type BlockStoreErrorCode } from './block-store-errors';
+export { FORMAT_VERSION, HEADER_BYTES, MAGIC, SCAN_CHUNK_BYTES } from './block-store-scan';
+export { BranchStage } from './block-store-reorg';
 
 export const BLOCKS_FILE = 'blocks.dat';
-export const MAGIC = Buffer.from('TNBS', 'latin1');
-export const FORMAT_VERSION = 1;
-export const HEADER_BYTES = MAGIC.length + 4 + 32;
 /** Decoded blocks kept for tip() and get(); the tip and its recent parents are what peers and the producer ask for. */
 export const DEFAULT_CACHE_BLOCKS = 64;
-/** Read size of the open-time scan. Must hold the largest record so one read always completes a record. */
-export const SCAN_CHUNK_BYTES = Math.max(1 << 20, MAX_RECORD_BYTES);
 /** append() encodes at most this much before writing, so a huge batch does not need a huge buffer; still one fsync. */
 export const WRITE_CHUNK_BYTES = Math.max(4 << 20, MAX_RECORD_BYTES);
-const INITIAL_INDEX_SLOTS = 1024;
-
-export type BlockStoreErrorCode =
-  /** The file could not be opened or read. */
-  | 'io'
-  /** blocks.dat is not a block store this version can read. */
-  | 'format'
-  /** blocks.dat belongs to another network (another genesis hash). */
-  | 'network'
-  /** A stored record failed its checksum when read back. */
-  | 'corrupt'
-  /** append() got a block whose height is not the next one. */
-  | 'height'
-  /** append() got a block with fields of the wrong size. */
-  | 'invalid'
-  /** A write or fsync failed; the batch was rolled back and the store is still usable. */
-  | 'write'
-  /** A write failed and so did the rollback; appends are refused until a restart. */
-  | 'failed'
-  | 'closed';
-
-export class BlockStoreError extends Error {
-  constructor(
-    readonly code: BlockStoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'BlockStoreError';
-  }
-}
 
 export interface BlockStoreOptions {
   /** Size of the decoded-block LRU (default DEFAULT_CACHE_BLOCKS; 0 disables it). */
@@ -103,6 +69,10 @@ export interface OpenReport {
   readonly truncatedBytes: number;
   /** Why the trusted prefix ended, when truncatedBytes > 0 ("torn record at offset 9120: ..."). */
   readonly reason?: string;
+  /** A reorg committed before a crash and finished at this open: its ancestor height and blocks written. */
+  readonly replayed?: { readonly ancestor: number; readonly blocks: number };
+  /** A reorg journal found damaged and dropped (only disk damage does that). */
+  readonly journalProblem?: string;
 }
 
 export class BlockStore {
@@ -116,7 +86,9 @@ export class BlockStore {
   private failure: string | undefined;
 
   private constructor(
+    readonly dir: string,
     readonly file: string,
+    private readonly genesisHash: Buffer,
     private readonly fd: number,
     scan: Scan,
     readonly openReport: OpenReport,
@@ -142,20 +114,42 @@ export class BlockStore {
       throw new BlockStoreError('invalid', `the genesis hash must be 32 bytes, got ${genesisHash.length}`);
     }
     const file = path.join(dir, BLOCKS_FILE);
-    const fd = openFile(dir, file, genesisHash);
+    const fd = openStoreFile(dir, file, genesisHash);
     try {
-      const size = fs.fstatSync(fd).size;
+      let size = fs.fstatSync(fd).size;
       checkHeader(fd, file, size, genesisHash);
-      const scan = scanRecords(fd, size);
+      const { found, problem } = findJournal(dir, genesisHash);
+      let scan = scanRecords(fd, size);
+      let replayed: OpenReport['replayed'];
+      if (found && found.ancestor <= scan.count) {
+        // A reorg committed before the crash: finish it, then read the file as it now is.
+        const at = found.ancestor === 0 ? HEADER_BYTES : found.ancestor < scan.count ? scan.offsets[found.ancestor]! : scan.end;
+        applyJournal(found.journal, found.end, fd, at);
+        retireJournal(found.journal);
+        size = fs.fstatSync(fd).size;
+        scan = scanRecords(fd, size);
+        replayed = { ancestor: found.ancestor, blocks: found.blocks };
+      } else if (found) {
+        retireJournal(found.journal);
+      }
       const truncatedBytes = size - scan.end;
       if (truncatedBytes > 0) {
         fs.ftruncateSync(fd, scan.end);
         fs.fsyncSync(fd);
       }
-      const report: OpenReport =
-        truncatedBytes > 0 ? { height: scan.count, truncatedBytes, reason: scan.reason } : { height: scan.count, truncatedBytes };
+      const journalProblem =
+        problem ?? (found && !replayed ? `the reorg journal's ancestor ${found.ancestor} is above the ${scan.count} intact blocks; it was dropped` : undefined);
+      const report: OpenReport = {
+        height: scan.count,
+        truncatedBytes,
+        ...(truncatedBytes > 0 && scan.reason !== undefined ? { reason: scan.reason } : {}),
+        ...(replayed ? { replayed } : {}),
+        ...(journalProblem !== undefined ? { journalProblem } : {}),
+      };
       return new BlockStore(
+        dir,
         file,
+        genesisHash,
         fd,
         scan,
         report,
@@ -291,6 +285,59 @@ export class BlockStore {
     }
   }
 
+  /**
+   * Starts staging a branch that forks off after block `ancestor` (≤ height).
+   * Stage its blocks as they validate; then replaceWith() or abandon().
+   */
+  beginBranch(ancestor: number): BranchStage {
+    this.assertOpen();
+    if (!Number.isSafeInteger(ancestor) || ancestor < 0 || ancestor > this.count) {
+      throw new BlockStoreError('height', `cannot fork off after block ${ancestor}: the store is at height ${this.count}`);
+    }
+    return BranchStage.create(this.dir, this.genesisHash, ancestor, this.writeSync);
+  }
+
+  /**
+   * Replaces the blocks above the branch's ancestor with the staged branch,
+   * durably and atomically with respect to a crash (block-store-reorg.ts).
+   * Before the commit point a failure leaves the old chain ('write'); after
+   * it the new chain is what a reopen finds, and appends are refused until
+   * then ('failed').
+   */
+  replaceWith(stage: BranchStage): void {
+    this.assertOpen();
+    if (this.failure !== undefined) throw new BlockStoreError('failed', this.failure);
+    if (stage.ancestor > this.count) {
+      stage.abandon();
+      throw new BlockStoreError('height', `the branch forks off after block ${stage.ancestor}, above the store's height ${this.count}`);
+    }
+    if (stage.blocks === 0) {
+      stage.abandon();
+      throw new BlockStoreError('invalid', `the branch above block ${stage.ancestor} holds no blocks`);
+    }
+    const { journal, end } = stage.commit();
+    const at = this.recordEnd(stage.ancestor);
+    let newEnd: number;
+    try {
+      newEnd = applyJournal(journal, end, this.fd, at, this.writeSync);
+      this.fsyncSync(this.fd);
+    } catch (err) {
+      this.failure =
+        `${describeIoError(err)} while replacing the blocks above ${stage.ancestor} in ${this.file}; the reorg is committed ` +
+        'in its journal: restart the node and the open will finish it';
+      throw new BlockStoreError('failed', this.failure, { cause: err });
+    }
+    // The journal's records sit in blocks.dat in the same order and sizes: walk them for the index.
+    const scan = scanRecords(this.fd, newEnd, at, stage.ancestor + 1);
+    this.count = stage.ancestor;
+    this.ensureIndexRoom(stage.ancestor + scan.count);
+    this.offsets.set(scan.offsets.subarray(0, scan.count), this.count);
+    this.count += scan.count;
+    this.end = scan.end;
+    for (const height of [...this.cache.keys()]) if (height > stage.ancestor) this.cache.delete(height);
+    retireJournal(journal);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -302,7 +349,9 @@ export class BlockStore {
     if (this.closed) throw new BlockStoreError('closed', `the block store ${this.file} was used after close()`);
   }
 
+  /** The byte after block `height`'s record (the header's end for 0). */
   private recordEnd(height: number): number {
+    if (height === 0) return this.count > 0 ? this.offsets[0]! : HEADER_BYTES;
     return height < this.count ? this.offsets[height]! : this.end;
   }
 
@@ -387,169 +436,5 @@ export class BlockStore {
     const grown = new Float64Array(size);
     grown.set(this.offsets.subarray(0, this.count));
     this.offsets = grown;
-  }
-}
-
-interface Scan {
-  offsets: Float64Array;
-  count: number;
-  end: number;
-  reason?: string;
-}
-
-/** Opens blocks.dat, first creating it with its header if the folder has none. */
-function openFile(dir: string, file: string, genesisHash: Buffer): number {
-  try {
-    return fs.openSync(file, 'r+');
-  } catch (err) {
-    if (errorCode(err) !== 'ENOENT') {
-      throw new BlockStoreError('io', `cannot open the block store ${file}: ${describeIoError(err)}`, { cause: err });
-    }
-  }
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    const temp = `${file}.tmp`;
-    const header = Buffer.alloc(HEADER_BYTES);
-    MAGIC.copy(header, 0);
-    header.writeUInt32BE(FORMAT_VERSION, MAGIC.length);
-    genesisHash.copy(header, MAGIC.length + 4);
-    fs.writeFileSync(temp, header);
-    const tfd = fs.openSync(temp, 'r+');
-    try {
-      fs.fsyncSync(tfd);
-    } finally {
-      fs.closeSync(tfd);
-    }
-    fs.renameSync(temp, file);
-    syncDirectory(dir);
-    return fs.openSync(file, 'r+');
-  } catch (err) {
-    throw new BlockStoreError('io', `cannot create the block store ${file}: ${describeIoError(err)}`, { cause: err });
-  }
-}
-
-
-function checkHeader(fd: number, file: string, size: number, genesisHash: Buffer): void {
-  const header = Buffer.alloc(HEADER_BYTES);
-  const n = size > 0 ? fs.readSync(fd, header, 0, HEADER_BYTES, 0) : 0;
-  if (n < HEADER_BYTES || !header.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new BlockStoreError(
-      'format',
-      `${file} is not a timenode block store (no "TNBS" header); move it out of the data folder and the node will sync again`,
-    );
-  }
-  const version = header.readUInt32BE(MAGIC.length);
-  if (version !== FORMAT_VERSION) {
-    throw new BlockStoreError(
-      'format',
-      `${file} has block store format ${version}, but this timenode reads format ${FORMAT_VERSION}; run a matching timenode or move the file away to sync again`,
-    );
-  }
-  const stored = header.subarray(MAGIC.length + 4, HEADER_BYTES);
-  if (!stored.equals(genesisHash)) {
-    throw new BlockStoreError(
-      'network',
-      `${file} holds blocks of the network with genesis ${stored.toString('hex')}, but this node runs genesis ` +
-        `${genesisHash.toString('hex')}; use another data folder for this network, or move the file away`,
-    );
-  }
-}
-
-/** Walks the records after the header and returns the longest prefix of intact, consecutive ones. */
-function scanRecords(fd: number, size: number): Scan {
-  let offsets = new Float64Array(INITIAL_INDEX_SLOTS);
-  let count = 0;
-  /** File offset of `buf[0]`; the next record starts at chunkStart + at. */
-  let chunkStart = HEADER_BYTES;
-  let at = 0;
-  let reason: string | undefined;
-  const buf = Buffer.allocUnsafe(Math.max(0, Math.min(SCAN_CHUNK_BYTES, size - HEADER_BYTES)));
-  while (reason === undefined && chunkStart + at < size) {
-    chunkStart += at;
-    at = 0;
-    const read = readUpTo(fd, buf, Math.min(buf.length, size - chunkStart), chunkStart);
-    if (read === 0) {
-      reason = `the file ended at offset ${chunkStart} while being scanned, short of the ${size} bytes it had at open`;
-      break;
-    }
-    while (at < read) {
-      const here = chunkStart + at;
-      const check = checkRecord(buf, at, read);
-      if (check.status === 'short') {
-        // The chunk holds the largest record, so a record cut short at the
-        // chunk's start, or at the end of the file, is a write cut off.
-        if (at === 0 || chunkStart + read >= size) {
-          reason = `torn record at offset ${here}: ${size - here} of its ${check.need} bytes are present`;
-        }
-        break; // otherwise: read on from this record
-      }
-      if (check.status === 'bad') {
-        reason = `damaged record at offset ${here}: ${check.reason}`;
-        break;
-      }
-      if (check.height !== count + 1) {
-        reason = `record at offset ${here} holds height ${check.height}, but height ${count + 1} was next`;
-        break;
-      }
-      if (count === offsets.length) {
-        const grown = new Float64Array(offsets.length * 2);
-        grown.set(offsets);
-        offsets = grown;
-      }
-      offsets[count++] = here;
-      at += check.size;
-    }
-  }
-  const end = chunkStart + at;
-  return reason === undefined ? { offsets, count, end } : { offsets, count, end, reason };
-}
-
-/** Reads up to `length` bytes at `position`; fewer only if the file ends first. */
-function readUpTo(fd: number, buf: Buffer, length: number, position: number): number {
-  let read = 0;
-  while (read < length) {
-    const n = fs.readSync(fd, buf, read, length - read, position + read);
-    if (n === 0) break;
-    read += n;
-  }
-  return read;
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string') return err.code;
-  return undefined;
-}
-
-function describeIoError(err: unknown): string {
-  const code = errorCode(err);
-  switch (code) {
-    case 'ENOSPC':
-      return 'disk full';
-    case 'EDQUOT':
-      return 'disk quota exceeded';
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'EIO':
-      return 'I/O error';
-    case 'EACCES':
-    case 'EPERM':
-      return `permission denied (${code})`;
-    default:
-      return err instanceof Error ? err.message : String(err);
-  }
-}
-
-/** What the operator can do about a failed write, by cause. */
-function ioHint(err: unknown): string {
-  switch (errorCode(err)) {
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return '; free some space on that disk and the node will store these blocks when it fetches them again';
-    case 'EIO':
-    case 'EROFS':
-      // A flaky SD card shows up as EIO and then a read-only remount.
-      return '; the SD card may be failing: check `dmesg` and copy the data folder to a new card';
-    default:
-      return '';
   }
 }
