@@ -27,6 +27,7 @@ import * as jsEd25519 from './js/ed25519';
 import * as jsHash from './js/hash';
 import * as jsRandom from './js/random';
 import { choose } from './select';
+import type { VerdictMemo } from './verdict-memo';
 import { backendChoices, type BackendChoice } from '../hotpath/selection';
 
 export { HASH_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES } from './backend';
@@ -96,9 +97,31 @@ export function sign(keys: KeyPair, message: Uint8Array): Buffer {
   return signPath.sign(keys, message);
 }
 
+/** Verdicts the verify pool computed for the batch being handled (withVerdicts), if any. */
+let precomputed: VerdictMemo | undefined;
+
 /** False for a bad signature and for a key or signature of the wrong length; never throws. */
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (precomputed !== undefined) {
+    const verdict = precomputed.find(publicKey, message, signature);
+    if (verdict !== undefined) return verdict;
+  }
   return verifyPath.verify(publicKey, message, signature);
+}
+
+/**
+ * Runs `handle` with `memo`'s verdicts answering verify() for exactly the
+ * bytes they were computed on (src/crypto/verdict-memo.ts); synchronous, so
+ * no other peer's messages are handled while they are installed.
+ */
+export function withVerdicts<T>(memo: VerdictMemo, handle: () => T): T {
+  const outer = precomputed;
+  precomputed = memo;
+  try {
+    return handle();
+  } finally {
+    precomputed = outer;
+  }
 }
 
 /** One result per item, in order: the same answers as verify on each. */
