@@ -13,6 +13,7 @@ import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import { processSettingsWarnings } from '../node/process-settings';
 import { applyBudget, BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget } from '../node/budget';
 import { CliError, Command, parseFlags, positiveInt, required } from './args';
+import { peerCaps } from './peer-caps';
 import type { NodeCommand } from './devnet';
 
 /** How often a parent process (the devnet runner, tests) gets a status snapshot over IPC. */
@@ -21,14 +22,18 @@ export const STATUS_EVERY_MS = 1000;
 export const start: Command = {
   name: 'start',
   usage: `Usage: timenode start --data DIR --genesis FILE --listen IP:PORT [--peer IP:PORT]... [--profile devnet]
-                      [--max-memory MB] [--require-native] [--log-level debug|info|warn|error]
+                      [--max-memory MB] [--max-peers N] [--max-inbound N] [--require-native]
+                      [--log-level debug|info|warn|error]
 
 Runs one node. DIR holds node.key (created if absent), blocks.dat,
 peers.json and bans.json. --profile devnet uses the devnet timings of
 PROTOCOL.md §6 (ping every 1 s, pong deadline 2 s). --max-memory (default
 ${DEFAULT_MAX_MEMORY_MB} MB, on top of the Node runtime's own ~50 MB) is split across send
 queues, inbound frames, the tx pool, the seen cache, sync answers and the
-address book; the split is logged at start. --require-native (or
+address book; the split is logged at start. --max-peers (default 32, at
+most 1024) caps connections, --max-inbound (default 24, or --max-peers if
+smaller) the inbound ones among them; each peer's send queue is its share
+of the budget, so more peers means smaller queues. --require-native (or
 TIMENODE_NATIVE=1) refuses to start unless every hot path runs native;
 TIMENODE_NATIVE=0 forces the no-addon fallbacks.
 `,
@@ -41,6 +46,8 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
       profile: { type: 'string' },
       'log-level': { type: 'string' },
       'max-memory': { type: 'string' },
+      'max-peers': { type: 'string' },
+      'max-inbound': { type: 'string' },
       // Acted on by bin/timenode before any module loads (it sets TIMENODE_NATIVE=1); accepted here so --help lists it.
       'require-native': { type: 'boolean' },
     });
@@ -61,6 +68,9 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
     const level = (flags['log-level'] ?? 'info') as Level;
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new CliError(`--log-level must be debug, info, warn or error, got ${JSON.stringify(level)}`);
 
+    const profileConfig = configFor(profile);
+    const caps = peerCaps(flags['max-peers'], flags['max-inbound'], profileConfig.limits);
+
     let text: string;
     try {
       text = readFileSync(genesisFile, 'utf8');
@@ -73,7 +83,7 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
     if (created) log.info(`created a new node key in ${dataDir}`, { public: keys.publicKey.toString('hex') });
 
     const maxMemoryMb = positiveInt(flags['max-memory'], '--max-memory', DEFAULT_MAX_MEMORY_MB);
-    const base = configFor(profile);
+    const base = { ...profileConfig, limits: { ...profileConfig.limits, ...caps } };
     let budget: BudgetSplit;
     try {
       budget = splitBudget(maxMemoryMb, base.limits.maxPeers);
