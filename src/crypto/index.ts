@@ -1,4 +1,5 @@
-// The one door to cryptography: BLAKE2b-256, Ed25519, randomness. Each path
+// The one door to cryptography: BLAKE2b-256, Ed25519, randomness, and the
+// link cipher of PROTOCOL.md §8 (X25519 crypto_kx, ChaCha20-Poly1305). Each path
 // has two backends, native/ (sodium-native) and js/ (node:crypto and
 // @noble/hashes, no addon), proven equal by test/crypto/; a tiny selector per
 // path picks one at load time and records why (cryptoBackends()).
@@ -18,12 +19,19 @@
 //   verifyBatch(100)   80 (8.0k sigs)  36 (3.6k sigs) node:crypto  native (2.2x)
 //   random 32 B        744k            193k  node:crypto           native (3.8x)
 //   keyPairFromSeed    33.8k           1.6k  node:crypto (once per identity; follows sign)
+//   (the kx and seal+open rows: one plain loop of 3k / 200k operations, not bench/crypto.ts)
+//   kx pair + session  22.1k           2.5k  node:crypto           native (8.8x, once per link)
+//   seal+open 48 B     689k            112k  node:crypto           native (6.2x)
+//   seal+open 200 B    499k            79k   node:crypto           native (6.3x)
+//   seal+open 1 KiB    426k            72k   node:crypto           native (5.9x)
 //   @noble/ed25519, the last resort: sign 1.9k, verify 382.
 // The issue's measurement on a quieter machine: verify 21.7k vs 12.4k.
 // linux-arm (32-bit) has no sodium-native prebuild, so boards run the fallback.
-import type { Ed25519Backend, HashBackend, KeyPair, RandomBackend, SignedMessage } from './backend';
+import type { AeadBackend, Ed25519Backend, HashBackend, KeyPair, KxBackend, KxKeyPair, KxRole, RandomBackend, SessionKeys, SignedMessage } from './backend';
 import { SEED_BYTES } from './backend';
+import * as jsAead from './js/aead';
 import * as jsEd25519 from './js/ed25519';
+import * as jsKx from './js/kx';
 import * as jsHash from './js/hash';
 import * as jsRandom from './js/random';
 import { choose } from './select';
@@ -31,11 +39,14 @@ import type { VerdictMemo } from './verdict-memo';
 import { backendChoices, type BackendChoice } from '../hotpath/selection';
 
 export { HASH_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES } from './backend';
-export type { KeyPair, SignedMessage } from './backend';
+export { AEAD_TAG_BYTES, KX_PUBLIC_KEY_BYTES, KxError } from './backend';
+export type { KeyPair, KxKeyPair, KxRole, SessionKeys, SignedMessage } from './backend';
 
 const nativeHash = (): HashBackend => require('./native/hash') as typeof import('./native/hash');
 const nativeEd25519 = (): Ed25519Backend => require('./native/ed25519') as typeof import('./native/ed25519');
 const nativeRandom = (): RandomBackend => require('./native/random') as typeof import('./native/random');
+const nativeKx = (): KxBackend => require('./native/kx') as typeof import('./native/kx');
+const nativeAead = (): AeadBackend => require('./native/aead') as typeof import('./native/aead');
 let fallbackEd25519Backend: Ed25519Backend | undefined;
 /** node:crypto; @noble/ed25519 only where this runtime's OpenSSL lacks Ed25519. */
 function fallbackEd25519(): Ed25519Backend {
@@ -78,6 +89,20 @@ const randomPath = choose<RandomBackend>({
   native: nativeRandom,
   fallback: () => jsRandom,
   bench: { nativeWins: true, figures: 'sodium-native 744k/s vs node:crypto 193k/s at 32 B' },
+});
+
+const kxPath = choose<KxBackend>({
+  path: 'kx',
+  native: nativeKx,
+  fallback: () => jsKx,
+  bench: { nativeWins: true, figures: 'sodium-native 22.1k/s vs node:crypto 2.5k/s key pair + session keys' },
+});
+
+const aeadPath = choose<AeadBackend>({
+  path: 'aead',
+  native: nativeAead,
+  fallback: () => jsAead,
+  bench: { nativeWins: true, figures: 'sodium-native 499k/s vs node:crypto 79k/s seal + open of 200 B' },
 });
 
 /** BLAKE2b with a 32-byte output and no key, over the concatenation of `parts`. */
@@ -138,7 +163,39 @@ export function randomBytes(n: number): Buffer {
   return randomPath.randomFill(Buffer.allocUnsafe(n));
 }
 
-const CRYPTO_PATHS = new Set(['hash', 'sign', 'verify', 'verify-batch', 'random']);
+/** A fresh X25519 pair for one connection (§8: never reused across connections). */
+export function kxKeyPair(): KxKeyPair {
+  return kxPath.keyPair();
+}
+
+/** libsodium's crypto_kx_seed_keypair: for the vectors and for tests that need known keys. */
+export function kxKeyPairFromSeed(seed: Uint8Array): KxKeyPair {
+  return kxPath.keyPairFromSeed(seed);
+}
+
+/** §8: the side whose kx is bytewise lower is crypto_kx's client; undefined when both are equal (a protocol error). */
+export function kxRole(ownKx: Uint8Array, peerKx: Uint8Array): KxRole | undefined {
+  const order = Buffer.compare(ownKx, peerKx);
+  if (order === 0) return undefined;
+  return order < 0 ? 'client' : 'server';
+}
+
+/** This side's send and receive keys; throws KxError when the peer's kx is a low-order point. */
+export function kxSessionKeys(role: KxRole, own: KxKeyPair, peerKx: Uint8Array): SessionKeys {
+  return kxPath.sessionKeys(role, own, peerKx);
+}
+
+/** ChaCha20-Poly1305-IETF over buf[start, start+length), tag written after it. */
+export function aeadSealInPlace(key: Uint8Array, nonce: Uint8Array, buf: Buffer, start: number, length: number): void {
+  aeadPath.sealInPlace(key, nonce, buf, start, length);
+}
+
+/** The plaintext of buf[start, start+length) (ciphertext || tag), or undefined when it does not authenticate. */
+export function aeadOpen(key: Uint8Array, nonce: Uint8Array, buf: Buffer, start: number, length: number): Buffer | undefined {
+  return aeadPath.open(key, nonce, buf, start, length);
+}
+
+const CRYPTO_PATHS = new Set(['hash', 'sign', 'verify', 'verify-batch', 'random', 'kx', 'aead']);
 
 /** The backend each crypto path runs on, and why. */
 export function cryptoBackends(): BackendChoice[] {

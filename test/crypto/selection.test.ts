@@ -12,9 +12,11 @@ import { RFC8032_VECTORS } from './fixtures/rfc8032';
 const CRYPTO_INDEX = resolve(__dirname, '../../src/crypto/index.js');
 const SELECTION = resolve(__dirname, '../../src/hotpath/selection.js');
 const HIDE_SODIUM = resolve(__dirname, 'fixtures/hide-sodium.js');
-const PATHS = ['hash', 'random', 'sign', 'verify', 'verify-batch'];
+const PATHS = ['aead', 'hash', 'kx', 'random', 'sign', 'verify', 'verify-batch'];
 const FALLBACK_IMPL: Record<string, string> = {
+  aead: 'node:crypto',
   hash: '@noble/hashes',
+  kx: 'node:crypto',
   random: 'node:crypto',
   sign: 'node:crypto',
   verify: 'node:crypto',
