@@ -3,7 +3,8 @@
 // the problem and a non-zero exit.
 import { readFileSync } from 'node:fs';
 import { parseGenesis } from '../chain/genesis';
-import { configFor, Profile } from '../node/config';
+import { availableParallelism } from 'node:os';
+import { configFor, MAX_VERIFY_THREADS, Profile } from '../node/config';
 import { loadOrCreateKey } from '../node/keyfile';
 import { createLogger, Level } from '../node/log';
 import { Node } from '../node/node';
@@ -11,7 +12,7 @@ import { parseEndpoint } from '../net/ip';
 import { decodeMessage } from '../wire/messages';
 import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import { processSettingsWarnings } from '../node/process-settings';
-import { applyBudget, BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget } from '../node/budget';
+import { applyBudget, BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget, verifyThreadsFor } from '../node/budget';
 import { CliError, Command, parseFlags, positiveInt, required } from './args';
 import { peerCaps } from './peer-caps';
 import type { NodeCommand } from './devnet';
@@ -22,8 +23,8 @@ export const STATUS_EVERY_MS = 1000;
 export const start: Command = {
   name: 'start',
   usage: `Usage: timenode start --data DIR --genesis FILE --listen IP:PORT [--peer IP:PORT]... [--profile devnet]
-                      [--max-memory MB] [--max-peers N] [--max-inbound N] [--require-native]
-                      [--log-level debug|info|warn|error]
+                      [--max-memory MB] [--max-peers N] [--max-inbound N] [--verify-threads N]
+                      [--require-native] [--log-level debug|info|warn|error]
 
 Runs one node. DIR holds node.key (created if absent), blocks.dat,
 peers.json and bans.json. --profile devnet uses the devnet timings of
@@ -33,7 +34,11 @@ queues, inbound frames, the tx pool, the seen cache, sync answers and the
 address book; the split is logged at start. --max-peers (default 32, at
 most 1024) caps connections, --max-inbound (default 24, or --max-peers if
 smaller) the inbound ones among them; each peer's send queue is its share
-of the budget, so more peers means smaller queues. --require-native (or
+of the budget, so more peers means smaller queues. --verify-threads N runs
+signature checks on N worker threads (0 = on the main thread); the default
+is one per core beyond the first, as many as fit in a quarter of
+--max-memory (each counts ~10 MB inside it), so 0 on a one-core board.
+--require-native (or
 TIMENODE_NATIVE=1) refuses to start unless every hot path runs native;
 TIMENODE_NATIVE=0 forces the no-addon fallbacks.
 `,
@@ -48,6 +53,7 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
       'max-memory': { type: 'string' },
       'max-peers': { type: 'string' },
       'max-inbound': { type: 'string' },
+      'verify-threads': { type: 'string' },
       // Acted on by bin/timenode before any module loads (it sets TIMENODE_NATIVE=1); accepted here so --help lists it.
       'require-native': { type: 'boolean' },
     });
@@ -56,6 +62,7 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
     const genesisFile = required(flags.genesis, '--genesis');
     const listen = required(flags.listen, '--listen');
     const peers = flags.peer ?? [];
+    const verifyThreadsFlag = parseVerifyThreads(flags['verify-threads']);
     for (const [flag, value] of [['--listen', listen], ...peers.map((p) => ['--peer', p])] as [string, string][]) {
       try {
         parseEndpoint(value);
@@ -83,10 +90,11 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
     if (created) log.info(`created a new node key in ${dataDir}`, { public: keys.publicKey.toString('hex') });
 
     const maxMemoryMb = positiveInt(flags['max-memory'], '--max-memory', DEFAULT_MAX_MEMORY_MB);
+    const verifyThreads = verifyThreadsFlag ?? verifyThreadsFor(availableParallelism(), maxMemoryMb);
     const base = { ...profileConfig, limits: { ...profileConfig.limits, ...caps } };
     let budget: BudgetSplit;
     try {
-      budget = splitBudget(maxMemoryMb, base.limits.maxPeers);
+      budget = splitBudget(maxMemoryMb, base.limits.maxPeers, verifyThreads);
     } catch (err) {
       throw new CliError((err as Error).message);
     }
@@ -106,6 +114,16 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
     return waitForShutdown(node);
   },
 };
+
+/** --verify-threads N, undefined when not given; a bad value is a one-line error naming the flag. */
+function parseVerifyThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > MAX_VERIFY_THREADS) {
+    throw new CliError(`--verify-threads must be a whole number from 0 to ${MAX_VERIFY_THREADS}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
 
 /** A tx handed over by the devnet runner: decoded with the full wire schema, then treated as if a peer sent it. */
 function submit(node: Node, payloadHex: string): void {

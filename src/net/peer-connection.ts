@@ -16,6 +16,7 @@ import { PingTracker } from './ping-tracker';
 import type { Scheduler, Task } from './scheduler';
 import { Lane, SendQueue } from './send-queue';
 import type { InboundBudget } from './inbound-budget';
+import type { BatchVerifier } from './batch-verifier';
 import { CATEGORY_OF, RateLimiter } from './rate-limit';
 import { TrafficCounters, UnknownTypeLog } from './traffic';
 
@@ -46,6 +47,8 @@ export interface PeerContext {
   log: Logger;
   unknownTypes: UnknownTypeLog;
   inboundBudget: InboundBudget;
+  /** Verifies a batch's signatures ahead of handling it (the verify pool); absent: verified inline as handled. */
+  batchVerifier?: BatchVerifier;
   chain(): ChainPosition;
   handlers: DomainHandlers;
   /** Called when hello and auth are both good; the manager may close the connection (duplicate, full, banned). */

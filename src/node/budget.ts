@@ -27,7 +27,25 @@ export const COST = {
   spentOutpoint: 450,
   pendingVote: 400,
   ownVote: 200,
+  /** One verify worker thread's RSS (its V8 isolate, heap and backend), measured in README: ~9.5 MB. */
+  verifyWorker: 10 * 1024 * 1024,
 } as const;
+
+/** Verify workers may take at most this fraction of the budget; the rest is split by SHARES. */
+export const MAX_VERIFY_WORKER_FRACTION = 0.5;
+/** The fraction the automatic thread count stays within, leaving the shares most of a small budget. */
+const AUTO_VERIFY_WORKER_FRACTION = 0.25;
+
+/**
+ * Verify threads when --verify-threads is not given: one per core beyond the
+ * main thread's (which verifies too when the workers are busy), as many as
+ * fit in a quarter of the budget; 0 (inline) on a one-core board.
+ */
+export function verifyThreadsFor(cores: number, maxMemoryMb: number): number {
+  if (cores <= 1) return 0;
+  const fit = Math.floor((maxMemoryMb * 1024 * 1024 * AUTO_VERIFY_WORKER_FRACTION) / COST.verifyWorker);
+  return Math.max(0, Math.min(cores - 1, fit));
+}
 
 /** Shares of the budget, in percent; what is left is headroom for handler garbage. */
 export const SHARES = {
@@ -43,6 +61,9 @@ export const SHARES = {
 
 export interface BudgetSplit {
   totalBytes: number;
+  verifyThreads: number;
+  /** What the verify workers' RSS takes off the top, before the shares. */
+  verifyWorkerBytes: number;
   sendQueueBytesPerPeer: number;
   inboundBufferBytes: number;
   txPoolBytes: number;
@@ -56,15 +77,27 @@ export interface BudgetSplit {
   ownVotesRemembered: number;
 }
 
-export function splitBudget(maxMemoryMb: number, maxPeers: number): BudgetSplit {
+export function splitBudget(maxMemoryMb: number, maxPeers: number, verifyThreads = 0): BudgetSplit {
   if (!Number.isFinite(maxMemoryMb) || maxMemoryMb < MIN_MAX_MEMORY_MB) {
     throw new RangeError(`--max-memory must be at least ${MIN_MAX_MEMORY_MB} MB, got ${maxMemoryMb}`);
   }
   const total = Math.floor(maxMemoryMb * 1024 * 1024);
-  const share = (pct: number): number => Math.floor((total * pct) / 100);
+  const verifyWorkerBytes = verifyThreads * COST.verifyWorker;
+  if (verifyWorkerBytes > total * MAX_VERIFY_WORKER_FRACTION) {
+    const fit = Math.floor((total * MAX_VERIFY_WORKER_FRACTION) / COST.verifyWorker);
+    throw new RangeError(
+      `--verify-threads ${verifyThreads} would take ${verifyWorkerBytes / 1048576} MB (${COST.verifyWorker / 1048576} MB each), ` +
+        `more than half of --max-memory ${maxMemoryMb} MB: use at most ${fit} threads or raise --max-memory`,
+    );
+  }
+  // Each worker's RSS counts inside the budget: the shares divide what is left.
+  const rest = total - verifyWorkerBytes;
+  const share = (pct: number): number => Math.floor((rest * pct) / 100);
   const txPoolBytes = share(SHARES.txPool);
   return {
     totalBytes: total,
+    verifyThreads,
+    verifyWorkerBytes,
     sendQueueBytesPerPeer: Math.floor(share(SHARES.sendQueues) / maxPeers),
     inboundBufferBytes: share(SHARES.inboundFrames),
     // The pool counts a tx's field bytes (txBytes); a pooled tx takes up to COST.poolHeapPerCountedByte times that.
@@ -89,6 +122,7 @@ export function applyBudget(split: BudgetSplit, limits: NodeLimits, chain: Chain
       sendQueueBytes: split.sendQueueBytesPerPeer,
       inboundBufferBytes: split.inboundBufferBytes,
       maxAddresses: split.addresses,
+      verifyThreads: split.verifyThreads,
     },
     chain: {
       ...chain,
@@ -117,6 +151,7 @@ export function describeSplit(s: BudgetSplit, maxPeers: number): string {
     `seen cache ${s.seenEntries} ids,`,
     `sync answers ${mb(s.blocksAnswerBytes)},`,
     `address book ${s.addresses},`,
-    `finality memory ${s.finalizedRemembered} final txs / ${s.spentRemembered} spent outpoints / ${s.pendingVotes} early votes`,
+    `finality memory ${s.finalizedRemembered} final txs / ${s.spentRemembered} spent outpoints / ${s.pendingVotes} early votes,`,
+    `verify threads ${s.verifyThreads} x ${mb(COST.verifyWorker)}`,
   ].join(' ');
 }

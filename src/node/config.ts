@@ -54,6 +54,17 @@ export interface NodeLimits {
   /** Outbound queue per peer: relayed gossip beyond this is dropped oldest-first. */
   sendQueueBytes: number;
   sendQueueMessages: number;
+  /**
+   * Worker threads that verify signatures (src/crypto/verify-pool.ts); 0 =
+   * on the main thread, as before. `start` sizes it from the core count and
+   * --max-memory (src/node/budget.ts verifyThreadsFor) unless
+   * --verify-threads says otherwise.
+   */
+  verifyThreads: number;
+  /** Signature checks per message to a verify worker (the round trip's cost chose it: README). */
+  verifyChunk: number;
+  /** Signature checks one peer's turn may have verified ahead, and verdicts held for it (the verdict memo's bound). */
+  verifyChecksPerTurn: number;
 }
 
 export interface NodeConfig {
@@ -103,7 +114,13 @@ export const DEFAULT_LIMITS: NodeLimits = {
   maxAddresses: 1024,
   sendQueueBytes: 1024 * 1024,
   sendQueueMessages: 4096,
+  verifyThreads: 0,
+  verifyChunk: 64,
+  verifyChecksPerTurn: 4096,
 };
+
+/** The most verify threads --verify-threads accepts: more than a board has cores is only memory spent. */
+export const MAX_VERIFY_THREADS = 64;
 
 export type Profile = 'default' | 'devnet';
 

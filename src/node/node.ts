@@ -6,6 +6,8 @@ import type { Genesis } from '../chain/genesis';
 import { BanList } from '../chain/misbehaviour';
 import { DEFAULT_SYNC_TIMINGS, SyncTimings } from '../chain/sync';
 import type { KeyPair } from '../crypto';
+import { VerifyPool } from '../crypto/verify-pool';
+import { signatureChecks } from '../chain/signature-checks';
 import { AddressBook } from '../net/address-book';
 import { AddressGossip } from '../net/address-gossip';
 import { ConnectionManager } from '../net/connection-manager';
@@ -47,6 +49,8 @@ export class Node {
   readonly store: BlockStore;
   private readonly gossip: AddressGossip;
   readonly inboundBudget: InboundBudget;
+  /** Signature checks on worker threads; undefined with verifyThreads 0 (verified inline as handled). */
+  readonly verifyPool: VerifyPool | undefined;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
   private gossipTimer: ReturnType<Scheduler['after']> | undefined;
@@ -59,6 +63,9 @@ export class Node {
     const listen = parseEndpoint(opts.listen);
     this.port = listen.port;
     this.inboundBudget = new InboundBudget(config.limits.inboundBufferBytes);
+    const threads = config.limits.verifyThreads;
+    this.verifyPool = threads > 0 ? new VerifyPool({ threads, chunkSize: config.limits.verifyChunk, warn: (line) => log.warn(line) }) : undefined;
+    const pool = this.verifyPool;
     this.store = BlockStore.open(opts.dataDir, genesis.hash);
     const report = this.store.openReport;
     if (report.truncatedBytes > 0) log.warn(`block store: dropped ${report.truncatedBytes} damaged bytes after height ${report.height}: ${report.reason ?? ''}`);
@@ -87,6 +94,7 @@ export class Node {
       log,
       unknownTypes: new UnknownTypeLog(),
       inboundBudget: this.inboundBudget,
+      ...(pool && { batchVerifier: { checksOf: signatureChecks, verify: (checks) => pool.verify(checks) } }),
       chain: () => this.chain.position(),
       handlers: this.domainHandlers(),
       heightSeen: () => this.chain.heightSeen(),
@@ -110,6 +118,7 @@ export class Node {
   async start(): Promise<void> {
     const listen = parseEndpoint(this.opts.listen);
     this.port = await this.manager.listen(listen.ip, listen.port);
+    await this.verifyPool?.ready();
     this.log.info(`listening on ${this.opts.listen}`, {
       node: this.opts.keys.publicKey.toString('hex'),
       network: this.opts.genesis.network,
@@ -123,6 +132,7 @@ export class Node {
       if (c.kind === 'native') this.log.info(line);
       else this.log.warn(line);
     }
+    this.log.info(this.verifyThreadsLine());
     for (const peer of this.opts.peers) {
       const { ip, port } = parseEndpoint(peer);
       this.manager.addConfiguredPeer(ip, port);
@@ -139,6 +149,7 @@ export class Node {
     this.scheduler.cancel(this.saveTimer);
     this.chain.stop();
     await this.manager.stop();
+    await this.verifyPool?.close();
     this.addressBook.save();
     this.scheduler.stop();
     this.store.close();
@@ -154,6 +165,13 @@ export class Node {
 
   status(): NodeStatus {
     return statusOf(this, this.startedAt);
+  }
+
+  private verifyThreadsLine(): string {
+    const pool = this.verifyPool;
+    if (pool === undefined) return 'signatures verified on the main thread (--verify-threads 0)';
+    if (pool.inlineReason !== undefined) return `signatures verified on the main thread: ${pool.inlineReason}`;
+    return `signatures verified on ${pool.threads} worker thread${pool.threads === 1 ? '' : 's'} (${pool.workerImpls.join(', ')}) and the main thread when they are busy`;
   }
 
   private scheduleGossip(): void {
