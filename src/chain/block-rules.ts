@@ -131,12 +131,12 @@ export function nextSlotFor(
 }
 
 /**
- * Two blocks at one height with different hashes: equivocation evidence
- * (§5 Blocks) whoever signed them. The caller logs it; the first valid block
- * at a height stays, and the second is not relayed.
+ * Two blocks at one height by the same producer with different hashes:
+ * equivocation evidence (§5 Fork choice). The caller logs both hashes; the
+ * fork choice rule, not this, decides which one the node keeps.
  */
 export function equivocation(a: Block, b: Block): boolean {
-  return a.height === b.height && !blockHash(a).equals(blockHash(b));
+  return a.height === b.height && a.producer.equals(b.producer) && !blockHash(a).equals(blockHash(b));
 }
 
 function fail(rule: BlockRule, reason: string): BlockVerdict {

@@ -1,15 +1,16 @@
 // The node's domain layer: every chain message of PROTOCOL.md §3 lands here
 // from the one message loop, is checked against the rules of §5, changes
 // state, and is relayed once if valid. It owns the tip; the parts it wires
-// (tx pool, masternode registry, block rules, store, sync, producer) each
-// hold one concern.
+// (tx pool, masternode registry, block intake and fork choice, store, sync,
+// producer) each hold one concern.
 import type { KeyPair } from '../crypto';
 import type { Logger } from '../node/log';
 import type { PeerConnection } from '../net/peer-connection';
 import type { PeerRegistry } from '../net/peer-registry';
 import type { Scheduler, Task } from '../net/scheduler';
 import type { MessageOf } from '../wire/messages';
-import { equivocation, validateBlock } from './block-rules';
+import { validateBlock } from './block-rules';
+import { BlockIntake } from './block-intake';
 import type { BlockStore } from './block-store';
 import type { Genesis } from './genesis';
 import { blockHash, txId, voteId } from './layouts';
@@ -61,6 +62,9 @@ export interface ChainStats {
   tip: string;
   finalized: number;
   equivocations: number;
+  /** Switches to a better branch (§5 Fork choice), and branches seen that lost. */
+  switches: number;
+  forksKept: number;
   invalid: number;
   hintsReceived: number;
 }
@@ -78,10 +82,11 @@ export class Chain {
   private readonly relay: Relay;
   private readonly producer: BlockProducer;
   private readonly duty: MasternodeDuty;
+  private readonly intake: BlockIntake;
   private readonly log: Logger;
   private tipState: Tip;
   private evictTimer: Task | undefined;
-  private readonly counters = { finalized: 0, equivocations: 0, invalid: 0, hintsReceived: 0 };
+  private readonly counters = { finalized: 0, invalid: 0, hintsReceived: 0 };
 
   constructor(private readonly deps: ChainDeps) {
     const { genesis, scheduler } = deps;
@@ -89,7 +94,24 @@ export class Chain {
     this.pool = new TxPool(genesis.masternodes, deps.limits.txPool);
     this.masternodes = new MasternodeRegistry(genesis);
     this.relay = new Relay(deps.registry, deps.limits.seenCache);
-    this.sync = new BlockSync({ height: () => this.tipState.height }, deps.registry, scheduler, deps.sync, deps.log);
+    this.intake = new BlockIntake({
+      genesis,
+      store: deps.store,
+      log: deps.log,
+      relay: this.relay,
+      now: scheduler.now,
+      sync: () => this.sync,
+      blockAt: (height) => this.tipOf(height),
+      append: (blocks) => this.storeBlocks(blocks),
+      replaced: (ancestor) => this.replaced(ancestor),
+      invalid: (peer, detail) => this.invalid(peer, detail),
+    });
+    const target = {
+      height: () => this.tipState.height,
+      forking: () => this.intake.forks.busy,
+      requestFailed: (peerKey: string, why: string) => this.intake.requestFailed(peerKey, why),
+    };
+    this.sync = new BlockSync(target, deps.registry, scheduler, deps.sync, deps.log);
     this.tipState = this.tipFromStore();
     this.producer = new BlockProducer(deps.keys, genesis, scheduler, {
       tip: () => this.tipState,
@@ -130,7 +152,7 @@ export class Chain {
   }
 
   stats(): ChainStats {
-    return { height: this.tipState.height, tip: this.tipState.hash.toString('hex'), ...this.counters };
+    return { height: this.tipState.height, tip: this.tipState.hash.toString('hex'), ...this.counters, ...this.intake.stats() };
   }
 
   peerEstablished(peer: PeerConnection): void {
@@ -138,11 +160,13 @@ export class Chain {
   }
 
   peerClosed(peer: PeerConnection): void {
+    this.intake.peerClosed(peer);
     this.sync.peerClosed(peer);
   }
 
-  heightSeen(): void {
-    this.sync.consider();
+  /** A peer told its height (hello, ping, pong): sync, or a fork check when it names another tip at our height. */
+  heightSeen(peer?: PeerConnection): void {
+    this.intake.heightSeen(peer);
   }
 
   /** Submits a tx as if a peer had sent it (the `tx` command, tests). */
@@ -173,20 +197,7 @@ export class Chain {
   }
 
   onBlock(peer: PeerConnection, msg: MessageOf<'block'>): void {
-    const block = msg.block;
-    const tip = this.tipState;
-    if (block.height === tip.height + 1) {
-      const verdict = validateBlock(block, tip, this.deps.genesis, this.deps.scheduler.now());
-      if (!verdict.ok) return this.invalid(peer, `block ${block.height}: ${verdict.reason}`);
-      this.storeBlocks([block]);
-      this.relay.relay(`b:${hex(verdict.hash)}`, msg, peer.key);
-    } else if (block.height <= tip.height && block.height > 0) {
-      this.checkEquivocation(peer, block);
-    }
-    // Noted only now: a block just stored does not make its sender higher than us (§5 Sync), so
-    // it must not start a get_blocks for that very block, whose answer would count as useless and
-    // penalise an honest peer. Higher than tip + 1: sync (triggered by noteHeight) fetches the gap.
-    if (block.height > peer.height) peer.noteHeight(block.height);
+    this.intake.onBlock(peer, msg.block);
   }
 
   onGetBlocks(peer: PeerConnection, msg: MessageOf<'get_blocks'>): void {
@@ -195,24 +206,7 @@ export class Chain {
   }
 
   onBlocks(peer: PeerConnection, msg: MessageOf<'blocks'>): void {
-    const accepted: Block[] = [];
-    let parent = this.tipState;
-    for (const block of msg.blocks) {
-      if (block.height <= parent.height) continue; // overlap with what we already have
-      const verdict = validateBlock(block, parent, this.deps.genesis, this.deps.scheduler.now());
-      if (!verdict.ok) {
-        this.invalid(peer, `synced block ${block.height}: ${verdict.reason}`);
-        break;
-      }
-      accepted.push(block);
-      parent = { height: block.height, hash: verdict.hash, time: block.time };
-    }
-    // Blocks from a `blocks` answer are stored, not relayed (§5), but remembered so a late announcement is not relayed either.
-    if (accepted.length > 0) {
-      this.storeBlocks(accepted);
-      for (const block of accepted) this.relay.remember(`b:${hex(blockHash(block))}`);
-    }
-    this.sync.answered(peer, accepted.length);
+    this.intake.onBlocks(peer, msg.blocks);
   }
 
   onMasternode(peer: PeerConnection, msg: MessageOf<'masternode'>): void {
@@ -304,19 +298,25 @@ export class Chain {
     this.producer.plan();
   }
 
-  private checkEquivocation(peer: PeerConnection, block: Block): void {
-    const stored = this.deps.store.get(block.height);
-    if (!stored || !equivocation(stored, block)) return;
-    const parent = block.height === 1 ? this.genesisTip() : this.tipOf(block.height - 1);
-    if (!parent) return;
-    const verdict = validateBlock(block, parent, this.deps.genesis, this.deps.scheduler.now());
-    if (!verdict.ok) return this.invalid(peer, `block ${block.height}: ${verdict.reason}`);
-    // First valid wins (§5): keep ours, log the evidence, do not relay.
-    this.counters.equivocations++;
-    this.log.warn(`equivocation at height ${block.height}: kept ${hex(blockHash(stored))}, refused ${hex(verdict.hash)}`, {
-      producer: hex(block.producer),
-      from: peer.key,
-    });
+  /**
+   * The store switched to a branch above `ancestor`: its blocks' txids are
+   * claimed, their hashes remembered (a late announcement is not relayed),
+   * and the producer plans on the new tip, leaving the old one. Read in
+   * ranges, so a long branch is never in memory whole.
+   */
+  private replaced(ancestor: number): void {
+    const store = this.deps.store;
+    for (let from = ancestor + 1; from <= store.height; ) {
+      const blocks = store.getRange(from, store.height, this.deps.limits.blocksAnswerBytes);
+      if (blocks.length === 0) break;
+      for (const block of blocks) {
+        this.pool.claimed(block.txids);
+        this.relay.remember(`b:${hex(blockHash(block))}`);
+      }
+      from += blocks.length;
+    }
+    this.tipState = this.tipFromStore();
+    this.producer.plan();
   }
 
   private invalid(peer: PeerConnection, detail: string): void {

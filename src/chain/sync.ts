@@ -2,6 +2,8 @@
 // for ranges of ≤ 500 blocks from its own height + 1, validates them in
 // order and stores them before asking for more. An unanswered request is
 // asked of another peer. The old node never ran this and sat at height 0.
+// The requests of a fork resolution (reorg.ts) go through here too, so one
+// request is in flight at a time and each has its timeout.
 import type { Logger } from '../node/log';
 import type { PeerConnection } from '../net/peer-connection';
 import type { PeerRegistry } from '../net/peer-registry';
@@ -29,6 +31,10 @@ interface Request {
 /** What sync needs of the chain. */
 export interface SyncTarget {
   height(): number;
+  /** True while a fork resolution runs: it asks for its own ranges. */
+  forking(): boolean;
+  /** A request timed out: whoever made it gives up on that peer. */
+  requestFailed(peerKey: string, why: string): void;
 }
 
 export class BlockSync {
@@ -69,48 +75,64 @@ export class BlockSync {
 
   /** Asks for the next range if we are behind and nothing is in flight. Call on any height news. */
   consider(): void {
-    if (this.inFlight) return;
+    if (this.inFlight || this.chain.forking()) return;
     const height = this.chain.height();
     const peer = this.pickPeer(height);
     if (!peer) return;
-    const from = height + 1;
-    const to = Math.min(peer.height, height + LIMITS.blocksPerAnswer);
     if (this.progressStartAt === 0) {
       this.progressStartAt = this.scheduler.now();
       this.progressStartHeight = height;
     }
+    this.request(peer, height + 1, Math.min(peer.height, height + LIMITS.blocksPerAnswer));
+  }
+
+  /** Sends get_blocks from..to to `peer` and arms its timeout; nothing else may be in flight. */
+  request(peer: PeerConnection, from: number, to: number): void {
+    if (this.inFlight) this.scheduler.cancel(this.inFlight.timer);
     const timer = this.scheduler.after(this.timings.requestTimeoutMs, () => this.timedOut());
     this.inFlight = { peer: peer.key, from, to, timer };
     peer.send({ type: 'get_blocks', from, to });
   }
 
-  /** The chain stored what it could of an answer; `stored` is how many blocks it kept. */
-  answered(peer: PeerConnection, stored: number): void {
+  /**
+   * A `blocks` answer arrived from `peer`: returns whether it answers the
+   * request in flight (which then no longer is). One that starts elsewhere
+   * answers an earlier request to the same peer.
+   */
+  settle(peer: PeerConnection, blocks: readonly { height: number }[]): boolean {
     const req = this.inFlight;
-    if (req && req.peer === peer.key) {
-      this.scheduler.cancel(req.timer);
-      this.inFlight = undefined;
-      if (stored === 0) this.penalise(peer.key, 'answered with no usable blocks');
-    }
+    if (!req || req.peer !== peer.key) return false;
+    if (blocks.length > 0 && blocks[0]!.height !== req.from) return false;
+    this.scheduler.cancel(req.timer);
+    this.inFlight = undefined;
+    return true;
+  }
+
+  /** The chain used `useful` blocks of an answer (`expected`: one we asked for); asks for more if need be. */
+  afterAnswer(peer: PeerConnection, useful: number, expected: boolean): void {
+    if (expected && useful === 0) this.penalise(peer.key, 'answered with no usable blocks');
     this.progress();
     this.consider();
   }
 
+  /** Call after the chain has dropped whatever it did with this peer. */
   peerClosed(peer: PeerConnection): void {
     this.penalised.delete(peer.key);
     const req = this.inFlight;
     if (req && req.peer === peer.key) {
       this.scheduler.cancel(req.timer);
       this.inFlight = undefined;
-      this.consider();
     }
+    this.consider();
   }
 
   private timedOut(): void {
     const req = this.inFlight;
     if (!req) return;
     this.inFlight = undefined;
-    this.penalise(req.peer, `no answer to get_blocks ${req.from}..${req.to} in ${this.timings.requestTimeoutMs} ms`);
+    const why = `no answer to get_blocks ${req.from}..${req.to} in ${this.timings.requestTimeoutMs} ms`;
+    this.penalise(req.peer, why);
+    this.chain.requestFailed(req.peer, why);
     this.consider();
   }
 

@@ -97,7 +97,7 @@ export class Node {
       ...(pool && { batchVerifier: { checksOf: signatureChecks, verify: (checks) => pool.verify(checks) } }),
       chain: () => this.chain.position(),
       handlers: this.domainHandlers(),
-      heightSeen: () => this.chain.heightSeen(),
+      heightSeen: (peer) => this.chain.heightSeen(peer),
       offence: (peer, kind, detail) => this.offence(peer, kind, detail),
       registry: this.registry,
       policy: {

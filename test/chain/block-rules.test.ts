@@ -184,7 +184,7 @@ test('block rules: nextSlotFor is immediate inside my window and undefined outsi
   assert.equal(nextSlotFor(outsider.publicKey, parent, genesis, T0), undefined);
 });
 
-test('block rules: equivocation is same height, different hash', () => {
+test('block rules: equivocation is same height, same producer, different hash', () => {
   const parent = genesisParent(genesis);
   const a = blockAt(sched[1], parent, T0 + INTERVAL);
   const b = signBlock(sched[1], { height: 1, prev: genesis.hash, time: T0 + INTERVAL, txids: [Buffer.alloc(32, 5)] });
@@ -192,5 +192,7 @@ test('block rules: equivocation is same height, different hash', () => {
   assert.equal(equivocation(a, { ...a }), false);
   const c = blockAt(sched[2], { ...parent, height: 1 }, T0 + 2 * INTERVAL);
   assert.equal(equivocation(a, c), false);
+  const d = blockAt(sched[2], parent, T0 + 2 * INTERVAL);
+  assert.equal(equivocation(a, d), false, 'another producer at the same height is a rival, not evidence');
   assert.ok(!blockHash(a).equals(blockHash(b)));
 });
