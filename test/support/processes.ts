@@ -3,7 +3,7 @@
 // the files such a node reads (genesis, key file) and a block store filled
 // with a valid pre-made chain. Every process spawned through a NodeGroup is
 // killed when the group is closed, whatever the test did.
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess, fork, spawn } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readSync, fstatSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -39,6 +39,8 @@ export interface SpawnOptions {
   extraArgs?: string[];
   /** Hot-path backends: 'fallback' sets TIMENODE_NATIVE=0, 'native' clears it; default inherits the test's environment. */
   backends?: 'native' | 'fallback';
+  /** Runs the node inside this network namespace (`ip netns exec NS …`, which execs: same pid, same IPC channel). */
+  netns?: string;
 }
 
 export interface Exit {
@@ -74,7 +76,10 @@ export class NodeProcess {
     if (options.backends === 'fallback') env.TIMENODE_NATIVE = '0';
     if (options.backends === 'native') delete env.TIMENODE_NATIVE;
     // The V8 flags the memory budget assumes, as the systemd unit sets them (src/node/process-settings.ts).
-    this.child = fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: nodeV8Flags(maxMemoryOf(options.extraArgs)) });
+    const execArgv = nodeV8Flags(maxMemoryOf(options.extraArgs));
+    this.child = options.netns
+      ? spawn('ip', ['netns', 'exec', options.netns, process.execPath, ...execArgv, TIMENODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env })
+      : fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => (this.log += chunk));
