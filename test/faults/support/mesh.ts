@@ -26,6 +26,8 @@ export interface MeshOptions {
   /** Filled before the nodes start (a pre-made chain per node). */
   prepare?: (dataDir: string, i: number, genesis: Genesis) => void;
   genesisTime?: number;
+  /** Islands cut apart before any node starts (see partition()). */
+  islands?: number[][];
 }
 
 export class Mesh {
@@ -61,6 +63,7 @@ export class Mesh {
         }
       }
       for (let i = 0; i < o.count; i++) o.prepare?.(mesh.dataDir(i), i, genesis);
+      if (o.islands) mesh.partition(o.islands);
       for (let i = 0; i < o.count; i++) mesh.spawn(i);
       return mesh;
     } catch (err) {
