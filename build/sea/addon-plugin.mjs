@@ -21,6 +21,14 @@ export const ADDONS = [
     prebuild: (target) => `node_modules/sodium-native/prebuilds/${target}/sodium-native.node`,
   },
   {
+    name: 'serialport',
+    // @serialport/bindings-cpp calls require('node-gyp-build')(package dir), which searches prebuilds/.
+    request: /^node-gyp-build$/,
+    importer: /node_modules\/@serialport\/bindings-cpp\/dist\/serialport-bindings\.js$/,
+    stub: (name) => `module.exports = function nodeGypBuild() { return require('./addon-loader').loadEmbeddedAddon(${JSON.stringify(name)}); };`,
+    prebuild: (target) => `node_modules/@serialport/bindings-cpp/prebuilds/${target}/@serialport+bindings-cpp.${target === 'linux-arm64' ? 'armv8.' : ''}glibc.node`,
+  },
+  {
     name: 'timenode',
     // src/wire/native/addon.ts calls require('node-gyp-build')(native/).
     request: /^node-gyp-build$/,

@@ -38,6 +38,11 @@ export const DEFAULT_CHAIN_LIMITS: ChainLimits = {
   blocksAnswerBytes: 1024 * 1024,
 };
 
+/** The `blocks` message around its blocks (type, key, array header). */
+const ANSWER_ENVELOPE_BYTES = 64;
+/** A block's CBOR is at most 1.3× its stored record body (field names, byte-string headers; worst for blocks without txids). */
+const CBOR_PER_RECORD_BYTE = 1.3;
+
 /** How a peer misbehaved, for the ban list (§5 Misbehaviour). */
 export type ChainOffence = 'invalidObject';
 
@@ -201,7 +206,9 @@ export class Chain {
   }
 
   onGetBlocks(peer: PeerConnection, msg: MessageOf<'get_blocks'>): void {
-    const blocks = this.deps.store.getRange(msg.from, msg.to, this.deps.limits.blocksAnswerBytes);
+    // A serial link is given frames of at most its cap: the answer shrinks to fit (§3: as many blocks as fit in one frame).
+    const linkBytes = Math.floor((peer.frameCap - ANSWER_ENVELOPE_BYTES) / CBOR_PER_RECORD_BYTE);
+    const blocks = this.deps.store.getRange(msg.from, msg.to, Math.min(this.deps.limits.blocksAnswerBytes, linkBytes));
     peer.send({ type: 'blocks', blocks });
   }
 

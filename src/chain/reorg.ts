@@ -7,11 +7,11 @@
 // block sync, which times them out.
 import type { Logger } from '../node/log';
 import type { PeerConnection } from '../net/peer-connection';
-import { LIMITS } from '../wire/messages';
 import { validateBlock, type ParentRef } from './block-rules';
 import { BlockStoreError, type BlockStore, type BranchStage } from './block-store';
 import { branchWins, nextSearchStep, searchFrom } from './fork-choice';
 import type { Genesis } from './genesis';
+import { blocksPerRequest } from './sync';
 import { blockHash } from './layouts';
 import type { Block } from './types';
 
@@ -202,7 +202,7 @@ export class ForkResolver {
     if (branch.height > height) return this.switchTo(r, f), valid.length;
     if (valid.length > 0 && r.peer.height > f.tip.height) {
       // Not longer yet, and the peer has more: the next range.
-      this.deps.ask(r.peer, f.tip.height + 1, Math.min(r.peer.height, f.tip.height + LIMITS.blocksPerAnswer));
+      this.deps.ask(r.peer, f.tip.height + 1, Math.min(r.peer.height, f.tip.height + blocksPerRequest(r.peer)));
       return valid.length;
     }
     if (branchWins(branch, ours)) this.switchTo(r, f);
@@ -234,7 +234,7 @@ export class ForkResolver {
 
   private askSearch(r: Resolution, height: number, step: number): void {
     const from = searchFrom(height, step);
-    this.deps.ask(r.peer, from, Math.max(from, Math.min(r.peer.height, from + LIMITS.blocksPerAnswer - 1)));
+    this.deps.ask(r.peer, from, Math.max(from, Math.min(r.peer.height, from + blocksPerRequest(r.peer) - 1)));
   }
 
   private end(why: string): void {

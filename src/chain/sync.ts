@@ -83,7 +83,7 @@ export class BlockSync {
       this.progressStartAt = this.scheduler.now();
       this.progressStartHeight = height;
     }
-    this.request(peer, height + 1, Math.min(peer.height, height + LIMITS.blocksPerAnswer));
+    this.request(peer, height + 1, Math.min(peer.height, height + blocksPerRequest(peer)));
   }
 
   /** Sends get_blocks from..to to `peer` and arms its timeout; nothing else may be in flight. */
@@ -164,4 +164,9 @@ export class BlockSync {
     this.log.info(done ? `synced to height ${height}` : `syncing: height ${height} / ${target}`, { blocksPerSec: Math.round(rate) });
     if (done) this.progressStartAt = 0;
   }
+}
+
+/** Blocks one `get_blocks` asks of `peer`: what fits one of a serial line's capped frames, or the §3 maximum. */
+export function blocksPerRequest(peer: PeerConnection): number {
+  return peer.line?.blocksPerRequest ?? LIMITS.blocksPerAnswer;
 }

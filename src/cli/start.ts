@@ -1,7 +1,7 @@
 // `timenode start`: one node in this process. Every way it can fail to start
 // (bad flag, unreadable genesis or key, port in use) ends in one line naming
 // the problem and a non-zero exit.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseGenesis } from '../chain/genesis';
 import { availableParallelism } from 'node:os';
 import { configFor, MAX_VERIFY_THREADS, Profile } from '../node/config';
@@ -9,6 +9,8 @@ import { loadOrCreateKey } from '../node/keyfile';
 import { createLogger, Level } from '../node/log';
 import { Node } from '../node/node';
 import { parseEndpoint } from '../net/ip';
+import { DEFAULT_BAUD, parseSerialSpec, SerialSpec } from '../net/serial-spec';
+import { loadSerialPort } from '../net/serial-transport';
 import { decodeMessage } from '../wire/messages';
 import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import { processSettingsWarnings } from '../node/process-settings';
@@ -23,7 +25,7 @@ export const STATUS_EVERY_MS = 1000;
 export const start: Command = {
   name: 'start',
   usage: `Usage: timenode start --data DIR --genesis FILE --listen IP:PORT [--peer IP:PORT]... [--profile devnet]
-                      [--max-memory MB] [--max-peers N] [--max-inbound N] [--verify-threads N]
+                      [--serial PATH[:BAUD]]... [--max-memory MB] [--max-peers N] [--max-inbound N] [--verify-threads N]
                       [--require-native] [--log-level debug|info|warn|error]
 
 Runs one node. DIR holds node.key (created if absent), blocks.dat,
@@ -40,7 +42,10 @@ is one per core beyond the first, as many as fit in a quarter of
 --max-memory (each counts ~10 MB inside it), so 0 on a one-core board.
 --require-native (or
 TIMENODE_NATIVE=1) refuses to start unless every hot path runs native;
-TIMENODE_NATIVE=0 forces the no-addon fallbacks.
+TIMENODE_NATIVE=0 forces the no-addon fallbacks. --serial keeps a peer
+link over a serial port (a UART, a USB-serial adapter: README, "Serial
+links"), at BAUD (default ${DEFAULT_BAUD}, 8N1, no flow control); the port is
+reopened with backoff when it vanishes.
 `,
   async run(argv) {
     const flags = parseFlags(start, argv, {
@@ -48,6 +53,7 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
       genesis: { type: 'string' },
       listen: { type: 'string' },
       peer: { type: 'string', multiple: true },
+      serial: { type: 'string', multiple: true },
       profile: { type: 'string' },
       'log-level': { type: 'string' },
       'max-memory': { type: 'string' },
@@ -68,6 +74,14 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
         parseEndpoint(value);
       } catch (err) {
         throw new CliError(`${flag}: ${(err as Error).message}`);
+      }
+    }
+    const serial = (flags.serial ?? []).map(serialFlag);
+    if (serial.length > 0) {
+      try {
+        loadSerialPort();
+      } catch (err) {
+        throw new CliError(`--serial: ${(err as Error).message}`);
       }
     }
     const profile = (flags.profile ?? 'default') as Profile;
@@ -101,7 +115,7 @@ TIMENODE_NATIVE=0 forces the no-addon fallbacks.
     const sized = applyBudget(budget, base.limits, DEFAULT_CHAIN_LIMITS);
     log.info(describeSplit(budget, base.limits.maxPeers));
     for (const warning of processSettingsWarnings(maxMemoryMb)) log.warn(warning);
-    const node = new Node({ keys, genesis, dataDir, listen, peers, config: { ...base, limits: sized.limits }, chainLimits: sized.chain, log });
+    const node = new Node({ keys, genesis, dataDir, listen, peers, serial, config: { ...base, limits: sized.limits }, chainLimits: sized.chain, log });
     try {
       await node.start();
     } catch (err) {
@@ -123,6 +137,18 @@ function parseVerifyThreads(value: string | undefined): number | undefined {
     throw new CliError(`--verify-threads must be a whole number from 0 to ${MAX_VERIFY_THREADS}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/** `--serial PATH[:BAUD]`: a device that does not exist now is an error at start (a typo), not a port to wait for. */
+function serialFlag(text: string): SerialSpec {
+  let spec: SerialSpec;
+  try {
+    spec = parseSerialSpec(text);
+  } catch (err) {
+    throw new CliError(`--serial: ${(err as Error).message}`);
+  }
+  if (!existsSync(spec.path)) throw new CliError(`--serial: ${spec.path} does not exist (is the adapter plugged in? ls /dev/serial/by-id)`);
+  return spec;
 }
 
 /** A tx handed over by the devnet runner: decoded with the full wire schema, then treated as if a peer sent it. */

@@ -30,6 +30,17 @@ export function renderStatus(nodes: ViewedNode[], now: number, header: string): 
       const rtt = p.rttMs === undefined ? '   -   ' : `${p.rttMs.toFixed(0).padStart(3)} ms`;
       const up = Math.round((now - p.establishedAt) / 1000);
       lines.push(`    ${p.direction === 'outbound' ? '->' : '<-'} ${p.ip.padEnd(15)} ${p.direction.padEnd(8)} ${p.state.padEnd(11)} rtt ${rtt}  height ${String(p.height).padStart(5)}  up ${up}s  missed ${p.missedPongs}`);
+      const line = p.serial;
+      if (line) {
+        lines.push(
+          `       serial ${line.path} ${line.baud} baud  in ${line.bytesPerSecIn} B/s  out ${line.bytesPerSecOut} B/s  crc drops ${line.crcDrops}  refused large ${line.refusedLarge}  frame cap ${line.frameCap} B`,
+        );
+      }
+    }
+    for (const link of s.serialLinks ?? []) {
+      if (s.peers.some((p) => p.serial?.path === link.path)) continue;
+      const why = link.open ? 'port open, handshaking' : `port closed, reopening${link.lastError ? ` (${link.lastError})` : ''}`;
+      lines.push(`    -- serial ${link.path} ${link.baud} baud: ${why}`);
     }
     const m = s.memory;
     lines.push(

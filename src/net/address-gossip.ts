@@ -8,6 +8,7 @@ import type { AddressBook } from './address-book';
 import type { ConnectionManager } from './connection-manager';
 import type { PeerConnection } from './peer-connection';
 import type { PeerRegistry } from './peer-registry';
+import { isSerialKey } from './serial-spec';
 
 export class AddressGossip {
   constructor(
@@ -19,7 +20,8 @@ export class AddressGossip {
 
   peerEstablished(peer: PeerConnection): void {
     const port = peer.hello?.port ?? 0;
-    if (port > 0) this.book.add(peer.key, port, this.now());
+    // A serial peer has no address anyone could dial.
+    if (port > 0 && !isSerialKey(peer.key)) this.book.add(peer.key, port, this.now());
     peer.send({ type: 'get_peers' });
   }
 
@@ -34,7 +36,7 @@ export class AddressGossip {
     const listed = new Set<string>([peer.key]);
     for (const other of this.registry.all()) {
       const port = other.hello?.port ?? 0;
-      if (port > 0 && !listed.has(other.key)) {
+      if (port > 0 && !listed.has(other.key) && !isSerialKey(other.key)) {
         entries.push({ ip: other.key, port, seen: now });
         listed.add(other.key);
       }

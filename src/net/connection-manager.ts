@@ -11,7 +11,7 @@ import { Backoff } from './backoff';
 import { RedialBlocklist } from './redial-blocklist';
 import { lengthPrefixFraming } from './framing';
 import { compareIps, formatEndpoint, normaliseIp, subnetKey } from './ip';
-import { CloseInfo, Direction, PeerConnection, PeerContext } from './peer-connection';
+import { CloseInfo, Direction, PeerConnection, PeerContext, Transport } from './peer-connection';
 import type { PeerRegistry } from './peer-registry';
 import type { Task } from './scheduler';
 
@@ -209,23 +209,29 @@ export class ConnectionManager {
   private startConnection(socket: Socket, direction: Direction): void {
     socket.setNoDelay(true);
     const remoteIp = normaliseIp(socket.remoteAddress ?? '');
-    const peer = new PeerConnection(
-      {
-        stream: socket,
-        framing: lengthPrefixFraming(this.ctx.config.limits.maxFrame),
-        direction,
-        key: remoteIp,
-        localIp: normaliseIp(socket.localAddress ?? ''),
-        remote: formatEndpoint(remoteIp, socket.remotePort ?? 0),
+    this.attach({
+      stream: socket,
+      framing: lengthPrefixFraming(this.ctx.config.limits.maxFrame),
+      direction,
+      key: remoteIp,
+      localIp: normaliseIp(socket.localAddress ?? ''),
+      remote: formatEndpoint(remoteIp, socket.remotePort ?? 0),
+    });
+  }
+
+  /** Runs a connection over any transport (TCP here, serial links from serial-transport.ts) under the same rules. */
+  attach(transport: Transport, closed?: (peer: PeerConnection, info: CloseInfo) => void): PeerConnection {
+    const peer = new PeerConnection(transport, {
+      ...this.ctx,
+      established: (p) => this.onEstablished(p),
+      closed: (p, info) => {
+        this.onClosed(p, info);
+        closed?.(p, info);
       },
-      {
-        ...this.ctx,
-        established: (p) => this.onEstablished(p),
-        closed: (p, info) => this.onClosed(p, info),
-      },
-    );
+    });
     this.open.add(peer);
     peer.start();
+    return peer;
   }
 
   private onEstablished(peer: PeerConnection): void {

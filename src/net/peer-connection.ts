@@ -13,6 +13,7 @@ import { signAuth, verifyAuth } from './auth';
 import type { Framing } from './framing';
 import { ChainPosition, checkHello, LocalIdentity, makeHello } from './handshake';
 import { PingTracker } from './ping-tracker';
+import type { SerialLine } from './serial-line';
 import type { Scheduler, Task } from './scheduler';
 import { Lane, SendQueue } from './send-queue';
 import type { InboundBudget } from './inbound-budget';
@@ -34,7 +35,7 @@ const CONTROL_TYPES: ReadonlySet<MessageType> = new Set(['hello', 'auth', 'rejec
 
 export interface CloseInfo {
   /** The code we sent, or the one the peer sent us. */
-  code: RejectCode | 'eof' | 'error' | 'local';
+  code: RejectCode | 'eof' | 'error' | 'local' | 'restarted';
   reason: string;
   byPeer: boolean;
 }
@@ -68,8 +69,12 @@ export interface Transport {
   key: string;
   /** Our own address on this connection (the dial-race rule compares dialers). */
   localIp: string;
-  /** "ip:port" as seen on the socket, for logs. */
+  /** "ip:port" as seen on the socket, or the device path, for logs. */
   remote: string;
+  /** A serial link's timing model: frame cap, small batches, baud-aware deadlines. Absent on TCP. */
+  line?: SerialLine;
+  /** Serial only: the far end restarted the link (a new hello on an established one); start a connection for this hello. */
+  restart?(hello: Buffer): void;
 }
 
 export class PeerConnection {
@@ -101,6 +106,9 @@ export class PeerConnection {
   private chargedInbound = 0;
   private readonly resumeReading = (): void => this.resume();
   private authenticated = false;
+  /** The auth we sent, kept on a serial link to repeat it when the far end shows it missed it. */
+  private authSent: MessageOf<'auth'> | undefined;
+  private helloRetry: Task | undefined;
   private closeInfo: CloseInfo | undefined;
 
   constructor(
@@ -114,15 +122,23 @@ export class PeerConnection {
     this.openedAt = ctx.scheduler.now();
     this.log = ctx.log.child(`${this.key} ${this.direction === 'inbound' ? '<-' : '->'}`);
     const limits = ctx.config.limits;
+    const line = transport.line;
     this.queue = new SendQueue(
       transport.stream,
-      { dataBytes: limits.sendQueueBytes, dataMessages: limits.sendQueueMessages, controlMessages: 256 },
+      {
+        dataBytes: line ? line.queueBytes(limits.sendQueueBytes) : limits.sendQueueBytes,
+        dataMessages: limits.sendQueueMessages,
+        controlMessages: 256,
+        batchBytes: line?.batchBytes,
+      },
       ctx.scheduler.now,
+      line && ((bytes) => line.noteWritten(bytes)),
     );
     this.limiter = new RateLimiter(limits.rateLimits);
     this.ping = new PingTracker(ctx.config.timings, ctx.scheduler, {
       sendPing: (nonce, time) => this.send({ type: 'ping', nonce, time, height: ctx.chain().height }),
       dead: (missed) => this.close('timeout', `no pong to ${missed} pings in a row`),
+      ...(line && { graceMs: () => line.pongGraceMs() }),
     });
     this.table = this.buildTable(ctx.handlers);
   }
@@ -137,7 +153,15 @@ export class PeerConnection {
     this.handshakeDeadline = this.ctx.scheduler.after(this.ctx.config.timings.handshakeDeadlineMs, () =>
       this.close('timeout', `no valid hello and auth within ${this.ctx.config.timings.handshakeDeadlineMs} ms`),
     );
+    this.sendHello();
+  }
+
+  /** On a serial line a frame can be lost: our hello is repeated, same challenge, until the far end's auth arrives. */
+  private sendHello(): void {
+    if (this.state !== 'handshaking' || this.authenticated) return;
     this.send(makeHello(this.ctx.identity, this.ctx.chain(), this.challenge, this.ctx.scheduler.now()));
+    const line = this.transport.line;
+    if (line) this.helloRetry = this.ctx.scheduler.after(this.ctx.config.serial.helloRetryMs + line.pongGraceMs(), () => this.sendHello());
   }
 
   get isOpen(): boolean {
@@ -162,9 +186,25 @@ export class PeerConnection {
     if (this.state === 'closed') return false;
     this.traffic.countOut(type);
     const lane: Lane = CONTROL_TYPES.has(type) ? 'control' : 'data';
+    if (lane === 'data' && this.transport.line?.refuses(payload.length)) return false;
     const kept = this.queue.push(this.transport.framing.encode(payload), lane);
     if (this.queue.fullSince !== undefined && !this.slowCheck) this.watchSlow();
     return kept;
+  }
+
+  /** The largest payload this link is given: maxFrame, or a serial line's cap. */
+  get frameCap(): number {
+    return this.transport.line?.frameCap ?? this.ctx.config.limits.maxFrame;
+  }
+
+  /** The serial line under this connection, if any (status, sync ranges). */
+  get line(): SerialLine | undefined {
+    return this.transport.line;
+  }
+
+  /** Frames the framing dropped and counted (serial: bad CRC, COBS or size). */
+  get framesDropped(): number {
+    return this.transport.framing.dropped;
   }
 
   get rateDropped(): ReadonlyMap<string, number> {
@@ -177,7 +217,8 @@ export class PeerConnection {
 
   /** §5: a peer whose send queue stays full past the deadline is closed with `slow`. */
   private watchSlow(): void {
-    const deadline = this.ctx.config.timings.slowPeerDeadlineMs;
+    // A slow line drains a full lane slowly by nature: it is `slow` only past the time the line needs.
+    const deadline = this.ctx.config.timings.slowPeerDeadlineMs + (this.transport.line?.drainMs(this.queue.stats.queuedBytes) ?? 0);
     const since = this.queue.fullSince;
     if (since === undefined || this.state === 'closed') return;
     const due = since + deadline - this.ctx.scheduler.now();
@@ -215,6 +256,7 @@ export class PeerConnection {
     this.closeInfo = info;
     this.ctx.scheduler.cancel(this.handshakeDeadline);
     this.ctx.scheduler.cancel(this.slowCheck);
+    this.ctx.scheduler.cancel(this.helloRetry);
     this.ping.stop();
     this.backlog = [];
     this.ctx.inboundBudget.forget(this.resumeReading);
@@ -226,6 +268,7 @@ export class PeerConnection {
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
+    this.transport.line?.noteRead(chunk.length);
     let payloads: Buffer[];
     try {
       payloads = this.transport.framing.push(chunk);
@@ -307,6 +350,8 @@ export class PeerConnection {
       return;
     }
     if (this.state === 'handshaking' && !CONTROL_HANDSHAKE.has(msg.type)) {
+      // A serial line still carries what the far end sent its previous connection: stale, not an offence.
+      if (this.transport.line) return;
       this.protocolError(new WireError(`"${msg.type}" before the handshake completed`));
       return;
     }
@@ -350,6 +395,7 @@ export class PeerConnection {
   }
 
   private onHello(hello: MessageOf<'hello'>): void {
+    if (this.hello && this.transport.line) return this.onSerialHelloAgain(hello);
     if (this.hello) {
       this.protocolError(new WireError('second hello on one connection'));
       return;
@@ -362,14 +408,42 @@ export class PeerConnection {
     }
     this.hello = hello;
     this.height = hello.height;
-    this.send({ type: 'auth', sig: signAuth(this.ctx.keys, hello.challenge) });
+    this.authSent = { type: 'auth', sig: signAuth(this.ctx.keys, hello.challenge) };
+    this.send(this.authSent);
+  }
+
+  /**
+   * A serial link has no connect and may lose frames, so a second hello is
+   * news, not an offence: the same one again means the far end missed our
+   * auth; a new one on an established link means the far end restarted (a
+   * fresh connection takes it over); a new one while we are still
+   * handshaking means it started over, and we answer the newest.
+   */
+  private onSerialHelloAgain(hello: MessageOf<'hello'>): void {
+    const held = this.hello as MessageOf<'hello'>;
+    if (held.challenge.equals(hello.challenge) && held.node.equals(hello.node)) {
+      if (this.authSent) this.send(this.authSent);
+      return;
+    }
+    if (this.state === 'established' && this.transport.restart) {
+      this.log.info('the far end restarted the link: starting a new connection');
+      this.finish({ code: 'restarted', reason: 'the far end restarted the link (a new hello)', byPeer: false });
+      this.transport.restart(encodeMessage(hello));
+      return;
+    }
+    this.hello = undefined;
+    this.onHello(hello);
   }
 
   private onAuth(auth: MessageOf<'auth'>): void {
     if (!this.hello) {
+      if (this.transport.line) return; // serial: our hello repeats until the far end answers the one it has
       this.protocolError(new WireError('auth before hello'));
       return;
     }
+    // Serial: a repeated auth (we repeated our hello) or one signed for a previous connection's challenge is stale.
+    const stale = this.transport.line !== undefined && (this.authenticated || !verifyAuth(this.hello.node, this.challenge, auth.sig));
+    if (stale) return;
     if (this.authenticated) {
       this.protocolError(new WireError('second auth on one connection'));
       return;

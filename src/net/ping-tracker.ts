@@ -20,12 +20,16 @@ export interface PingStats {
   sent: number;
   matched: number;
   unknownPongs: number;
+  /** Pings not sent because one was still outstanding on a slow line. */
+  deferred: number;
 }
 
 export interface PingTrackerEvents {
   sendPing(nonce: Buffer, time: number): void;
   /** Called once, when the consecutive misses reach the limit. */
   dead(missed: number): void;
+  /** Extra time this ping's pong may take on a slow line (serial-line.ts); 0 when absent. */
+  graceMs?(): number;
 }
 
 /** Weight of a new sample in the smoothed RTT (as TCP's SRTT). */
@@ -43,6 +47,7 @@ export class PingTracker {
     sent: 0,
     matched: 0,
     unknownPongs: 0,
+    deferred: 0,
   };
 
   constructor(
@@ -84,9 +89,18 @@ export class PingTracker {
 
   private ping(): void {
     if (this.stopped) return;
+    // On a slow line a second ping would only queue behind the first, and a
+    // pong may take longer than the interval: one outstanding ping at a time,
+    // so the pending list never overflows into a miss.
+    if (this.events.graceMs && this.pending.length > 0) {
+      this.stats.deferred++;
+      this.nextPing = this.scheduler.after(this.timings.pingIntervalMs, () => this.ping());
+      return;
+    }
     const nonce = randomBytes(8);
     const sentAt = this.scheduler.now();
-    const ping: PendingPing = { nonce, sentAt, deadline: this.scheduler.after(this.timings.pongDeadlineMs, () => this.expire(ping)) };
+    const deadlineMs = this.timings.pongDeadlineMs + (this.events.graceMs?.() ?? 0);
+    const ping: PendingPing = { nonce, sentAt, deadline: this.scheduler.after(deadlineMs, () => this.expire(ping)) };
     this.pending.push(ping);
     if (this.pending.length > this.timings.maxPendingPings) {
       const oldest = this.pending.shift() as PendingPing;

@@ -12,6 +12,8 @@ export interface SendQueueLimits {
   dataMessages: number;
   /** Control messages are few and small; this bound only stops a ping flood from growing pongs without end. */
   controlMessages: number;
+  /** Bytes per write() (default BATCH_BYTES); a slow serial line takes small batches so control frames can pass queued data. */
+  batchBytes?: number;
 }
 
 export interface SendQueueStats {
@@ -43,6 +45,8 @@ export class SendQueue {
     private readonly stream: Writable,
     private readonly limits: SendQueueLimits,
     private readonly now: () => number = Date.now,
+    /** Told the size of every write (a serial line models its transmit time from it). */
+    private readonly onWrite: (bytes: number) => void = () => undefined,
   ) {
     stream.on('drain', () => {
       this.waitingForDrain = false;
@@ -154,16 +158,17 @@ export class SendQueue {
 
   private flushNow(): void {
     const stream = this.stream;
+    const batchBytes = this.limits.batchBytes ?? BATCH_BYTES;
     while (!this.closed && !stream.destroyed && (this.control.length > 0 || this.dataLength() > 0)) {
       const batch: Buffer[] = [];
       let size = 0;
-      while (size < BATCH_BYTES && this.control.length > 0) {
+      while (size < batchBytes && this.control.length > 0) {
         const frame = this.control.shift() as Buffer;
         this.controlBytes -= frame.length;
         batch.push(frame);
         size += frame.length;
       }
-      while (size < BATCH_BYTES && this.dataLength() > 0) {
+      while (size < batchBytes && this.dataLength() > 0) {
         const frame = this.shiftData();
         batch.push(frame);
         size += frame.length;
@@ -171,6 +176,7 @@ export class SendQueue {
       const ok = stream.write(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, size));
       this.stats.writes++;
       this.stats.writtenBytes += size;
+      this.onWrite(size);
       if (!ok) {
         this.waitingForDrain = true;
         break;

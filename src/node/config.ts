@@ -67,9 +67,28 @@ export interface NodeLimits {
   verifyChecksPerTurn: number;
 }
 
+/** Serial links (PROTOCOL.md §1, §5): what a slow line may carry, derived from its baud rate. */
+export interface SerialSettings {
+  /** A data message whose frame takes longer than this to send at the link's baud is refused to that link (counted), never split. */
+  frameSeconds: number;
+  /** ...but the cap is never below this, so txs and votes always fit. */
+  minFrameBytes: number;
+  /** The data lane of a serial link holds at most this many seconds of line time (and never more than sendQueueBytes). */
+  queueSeconds: number;
+  /** Bytes handed to the port per write: small, so a pong waits behind at most this much queued data. */
+  batchBytes: number;
+  /** What the UART driver and the far end may buffer beyond what we can see (the kernel tty buffer). */
+  lineBufferBytes: number;
+  /** Our hello is repeated this often (plus the line's delay) until the far end's auth arrives: a frame can be lost. */
+  helloRetryMs: number;
+  /** How often the log gets a line per serial link (path, baud, bytes/s, CRC drops, RTT). */
+  statsLogIntervalMs: number;
+}
+
 export interface NodeConfig {
   timings: NodeTimings;
   limits: NodeLimits;
+  serial: SerialSettings;
 }
 
 export const DEFAULT_PORT = 24100;
@@ -122,11 +141,22 @@ export const DEFAULT_LIMITS: NodeLimits = {
 /** The most verify threads --verify-threads accepts: more than a board has cores is only memory spent. */
 export const MAX_VERIFY_THREADS = 64;
 
+export const DEFAULT_SERIAL: SerialSettings = {
+  frameSeconds: 10,
+  minFrameBytes: 16 * 1024,
+  queueSeconds: 30,
+  batchBytes: 1024,
+  lineBufferBytes: 4096,
+  helloRetryMs: 2000,
+  statsLogIntervalMs: 60_000,
+};
+
 export type Profile = 'default' | 'devnet';
 
 export function configFor(profile: Profile): NodeConfig {
   return {
     timings: { ...(profile === 'devnet' ? DEVNET_TIMINGS : DEFAULT_TIMINGS) },
     limits: { ...DEFAULT_LIMITS },
+    serial: { ...DEFAULT_SERIAL, statsLogIntervalMs: profile === 'devnet' ? 10_000 : DEFAULT_SERIAL.statsLogIntervalMs },
   };
 }

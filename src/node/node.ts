@@ -17,6 +17,8 @@ import { parseEndpoint } from '../net/ip';
 import type { DomainHandlers, PeerConnection } from '../net/peer-connection';
 import { PeerRegistry } from '../net/peer-registry';
 import { Scheduler } from '../net/scheduler';
+import type { SerialSpec } from '../net/serial-spec';
+import { SerialLinks } from '../net/serial-transport';
 import { UnknownTypeLog } from '../net/traffic';
 import type { NodeConfig } from './config';
 import type { Logger } from './log';
@@ -34,6 +36,8 @@ export interface NodeOptions {
   peers: string[];
   config: NodeConfig;
   log: Logger;
+  /** Serial ports to keep a link on (`--serial PATH[:BAUD]`). */
+  serial?: SerialSpec[];
   chainLimits?: Partial<ChainLimits>;
   syncTimings?: Partial<SyncTimings>;
   banMs?: number;
@@ -44,6 +48,7 @@ export class Node {
   readonly registry = new PeerRegistry();
   readonly addressBook: AddressBook;
   readonly manager: ConnectionManager;
+  readonly serialLinks: SerialLinks;
   readonly chain: Chain;
   readonly bans: BanList;
   readonly store: BlockStore;
@@ -112,6 +117,7 @@ export class Node {
         peerClosed: (peer) => this.chain.peerClosed(peer),
       },
     });
+    this.serialLinks = new SerialLinks(this.manager, config, this.scheduler, log);
     this.gossip = new AddressGossip(this.addressBook, this.registry, this.manager, () => Date.now());
   }
 
@@ -133,6 +139,7 @@ export class Node {
       else this.log.warn(line);
     }
     this.log.info(this.verifyThreadsLine());
+    for (const spec of this.opts.serial ?? []) this.serialLinks.add(spec);
     for (const peer of this.opts.peers) {
       const { ip, port } = parseEndpoint(peer);
       this.manager.addConfiguredPeer(ip, port);
@@ -148,6 +155,7 @@ export class Node {
     this.scheduler.cancel(this.gossipTimer);
     this.scheduler.cancel(this.saveTimer);
     this.chain.stop();
+    await this.serialLinks.stop();
     await this.manager.stop();
     await this.verifyPool?.close();
     this.addressBook.save();

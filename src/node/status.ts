@@ -1,6 +1,8 @@
 // A plain-data snapshot of a running node: what the devnet view draws, what
 // `start` sends to a parent process each second, and what tests assert on.
 import { backendChoices } from '../hotpath/selection';
+import type { PeerConnection } from '../net/peer-connection';
+import type { SerialLinkStatus } from '../net/serial-transport';
 import type { Node } from './node';
 
 export interface PeerStatus {
@@ -16,6 +18,28 @@ export interface PeerStatus {
   establishedAt: number;
   queuedBytes: number;
   dropped: number;
+  /** Serial links only: the line's path, baud, traffic and damage. */
+  serial?: SerialPeerStatus;
+}
+
+export interface SerialPeerStatus {
+  path: string;
+  baud: number;
+  bytesIn: number;
+  bytesOut: number;
+  bytesPerSecIn: number;
+  bytesPerSecOut: number;
+  /** Frames dropped for a bad CRC (or COBS, or size): damage on the line. */
+  crcDrops: number;
+  /** Data messages too large for the line's frame cap, refused to it. */
+  refusedLarge: number;
+  frameCap: number;
+  /** Pings not sent while one was outstanding on the slow line. */
+  pingsDeferred: number;
+  pingsMatched: number;
+  /** This link's messages by type: what crossed the line. */
+  messagesIn: Record<string, number>;
+  messagesOut: Record<string, number>;
 }
 
 export interface NodeStatus {
@@ -30,6 +54,8 @@ export interface NodeStatus {
   equivocations: number;
   syncTarget: number;
   peers: PeerStatus[];
+  /** Every `--serial` port, open or waiting to reopen. */
+  serialLinks: SerialLinkStatus[];
   /** Every connection, handshaking ones included. */
   connections: number;
   banned: number;
@@ -103,7 +129,9 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
       establishedAt: p.establishedAt,
       queuedBytes: p.sendStats.queuedBytes,
       dropped: p.sendStats.droppedData,
+      serial: serialOf(p),
     })),
+    serialLinks: node.serialLinks.status(),
     connections: connections.length,
     banned: node.bans.banned(now).length,
     addresses: node.addressBook.size,
@@ -123,6 +151,26 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
     },
     dropped: { relay: relayDropped, rateLimited },
     backends: backendChoices().map((c) => ({ path: c.path, kind: c.kind, impl: c.impl })),
+  };
+}
+
+function serialOf(p: PeerConnection): SerialPeerStatus | undefined {
+  const line = p.line?.stats();
+  if (!line) return undefined;
+  return {
+    path: line.path,
+    baud: line.baud,
+    bytesIn: line.bytesIn,
+    bytesOut: line.bytesOut,
+    bytesPerSecIn: line.bytesPerSecIn,
+    bytesPerSecOut: line.bytesPerSecOut,
+    crcDrops: p.framesDropped,
+    refusedLarge: line.refusedLarge,
+    frameCap: line.frameCap,
+    pingsDeferred: p.ping.stats.deferred,
+    pingsMatched: p.ping.stats.matched,
+    messagesIn: Object.fromEntries(p.traffic.in),
+    messagesOut: Object.fromEntries(p.traffic.out),
   };
 }
 

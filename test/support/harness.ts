@@ -46,7 +46,7 @@ export interface TestNodeOptions extends Partial<Omit<NodeOptions, 'config'>> {
 
 export function testConfig(timings: Partial<NodeTimings> = {}, limits: Partial<NodeLimits> = {}): NodeConfig {
   const base = configFor('devnet');
-  return { timings: { ...base.timings, ...timings }, limits: { ...base.limits, ...limits } };
+  return { ...base, timings: { ...base.timings, ...timings }, limits: { ...base.limits, ...limits } };
 }
 
 export function testLogger(name: string, lines?: string[]): Logger {
