@@ -109,6 +109,8 @@ export class PeerConnection {
   /** The auth we sent, kept on a serial link to repeat it when the far end shows it missed it. */
   private authSent: MessageOf<'auth'> | undefined;
   private helloRetry: Task | undefined;
+  /** Serial: messages of a far end that is established while we still wait for its auth (lost on the line); handled once it comes. */
+  private early: Message[] = [];
   private closeInfo: CloseInfo | undefined;
 
   constructor(
@@ -161,7 +163,7 @@ export class PeerConnection {
     if (this.state !== 'handshaking' || this.authenticated) return;
     this.send(makeHello(this.ctx.identity, this.ctx.chain(), this.challenge, this.ctx.scheduler.now()));
     const line = this.transport.line;
-    if (line) this.helloRetry = this.ctx.scheduler.after(this.ctx.config.serial.helloRetryMs + line.pongGraceMs(), () => this.sendHello());
+    if (line) this.helloRetry = this.ctx.scheduler.after(this.ctx.config.serial.helloRetryMs + line.backlogMs(), () => this.sendHello());
   }
 
   get isOpen(): boolean {
@@ -259,6 +261,7 @@ export class PeerConnection {
     this.ctx.scheduler.cancel(this.helloRetry);
     this.ping.stop();
     this.backlog = [];
+    this.early = [];
     this.ctx.inboundBudget.forget(this.resumeReading);
     this.ctx.inboundBudget.adjust(-this.chargedInbound);
     this.chargedInbound = 0;
@@ -350,8 +353,10 @@ export class PeerConnection {
       return;
     }
     if (this.state === 'handshaking' && !CONTROL_HANDSHAKE.has(msg.type)) {
-      // A serial line still carries what the far end sent its previous connection: stale, not an offence.
-      if (this.transport.line) return;
+      if (this.transport.line) {
+        this.onSerialEarly(msg);
+        return;
+      }
       this.protocolError(new WireError(`"${msg.type}" before the handshake completed`));
       return;
     }
@@ -419,6 +424,21 @@ export class PeerConnection {
    * fresh connection takes it over); a new one while we are still
    * handshaking means it started over, and we answer the newest.
    */
+  /**
+   * Serial, before our handshake completed: with no hello yet it is what the
+   * far end sent its previous connection (stale); after its hello it means
+   * the far end is established and its auth was lost: ask again (our hello
+   * repeated brings its auth) and keep the message for then.
+   */
+  private onSerialEarly(msg: Message): void {
+    if (!this.hello || this.early.length >= MAX_EARLY_MESSAGES) return;
+    if (this.early.length === 0) {
+      this.ctx.scheduler.cancel(this.helloRetry);
+      this.sendHello();
+    }
+    this.early.push(msg);
+  }
+
   private onSerialHelloAgain(hello: MessageOf<'hello'>): void {
     const held = this.hello as MessageOf<'hello'>;
     if (held.challenge.equals(hello.challenge) && held.node.equals(hello.node)) {
@@ -460,6 +480,9 @@ export class PeerConnection {
     if (this.state === 'established') {
       this.ping.start();
       this.ctx.heightSeen(this);
+      const early = this.early;
+      this.early = [];
+      for (const msg of early) if (this.isOpen) (this.table[msg.type] as (m: Message) => void)(msg);
     }
   }
 
@@ -471,3 +494,5 @@ export class PeerConnection {
 }
 
 const CONTROL_HANDSHAKE: ReadonlySet<MessageType> = new Set(['hello', 'auth', 'reject']);
+/** Serial: messages kept while the far end's auth is asked for again (a handful: it is established, we are a round trip behind). */
+const MAX_EARLY_MESSAGES = 32;

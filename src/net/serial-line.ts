@@ -85,15 +85,19 @@ export class SerialLine {
     this.bytesIn += bytes;
   }
 
+  /** How long the line needs to carry what we wrote before anything written now goes out. */
+  backlogMs(): number {
+    return Math.max(0, Math.ceil(this.busyUntil - this.now()));
+  }
+
   /**
    * How much longer than on TCP a pong may take: what we wrote and the line
    * has not carried yet (the ping waits behind it), plus what the far end may
    * be writing ahead of its pong: one capped frame, one batch, its buffers.
    */
   pongGraceMs(): number {
-    const ours = Math.max(0, this.busyUntil - this.now());
     const theirs = this.transmitMs(encodedSize(this.frameCap) + this.settings.batchBytes + this.settings.lineBufferBytes);
-    return Math.ceil(ours + theirs);
+    return this.backlogMs() + Math.ceil(theirs);
   }
 
   /** A full data lane of `queuedBytes` needs this long to drain at line rate: a queue full for less is not `slow`. */
