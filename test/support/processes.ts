@@ -4,6 +4,7 @@
 // with a valid pre-made chain. Every process spawned through a NodeGroup is
 // killed when the group is closed, whatever the test did.
 import { ChildProcess, fork, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readSync, fstatSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -300,8 +301,9 @@ export function writeGenesis(
  * genesis.time + h·interval (r = 0), produced and signed by schedule[h mod n],
  * each linked to its parent's hash. The genesis time must be at least
  * count·interval in the past, or the last blocks would be "in the future".
+ * `txidsPerBlock` made-up txids make each block that much larger on the wire.
  */
-export function makeChain(dataDir: string, genesis: Genesis, keys: KeyPair[], count: number, batch = 1000): { height: number; tip: Buffer } {
+export function makeChain(dataDir: string, genesis: Genesis, keys: KeyPair[], count: number, batch = 1000, txidsPerBlock = 0): { height: number; tip: Buffer } {
   const byKey = new Map(keys.map((k) => [k.publicKey.toString('hex'), k]));
   const producers = genesis.schedule.map((pub) => {
     const k = byKey.get(pub.toString('hex'));
@@ -315,7 +317,9 @@ export function makeChain(dataDir: string, genesis: Genesis, keys: KeyPair[], co
     let pending: Block[] = [];
     for (let h = 1; h <= count; h++) {
       const keys = producers[h % producers.length] as KeyPair;
-      const block = signBlock(keys, { height: h, prev, time: genesis.time + h * genesis.interval, txids: [] });
+      // Made-up txids: a block's txids are its producer's claim (§5), so fat blocks need no txs.
+      const txids = Array.from({ length: txidsPerBlock }, (_, i) => createHash('sha256').update(`${h}:${i}`).digest());
+      const block = signBlock(keys, { height: h, prev, time: genesis.time + h * genesis.interval, txids });
       prev = blockHash(block);
       pending.push(block);
       if (pending.length >= batch) {
