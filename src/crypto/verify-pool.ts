@@ -3,8 +3,8 @@
 // checks, verdicts in the order asked. A batch is cut into chunks; each
 // worker holds at most WORKER_DEPTH chunks so it never waits for the main
 // thread to hand it the next, and whatever is still queued beyond that the
-// main thread verifies itself, one chunk per event-loop turn (so the workers'
-// answers keep being collected in between). A worker that dies is replaced
+// main thread verifies itself, oldest first, one chunk per event-loop turn
+// (so the workers' answers keep being collected in between). A worker that dies is replaced
 // and its chunks are redone; a chunk that kills a second worker is verified
 // on the main thread, whose verdict is the reference anyway.
 //
@@ -21,12 +21,20 @@ import { decodeReply, encodeRequest, fitsWire, FromWorker, ToWorker, VERIFY_WORK
 
 /** Checks per worker message; bench/verify-pool.ts measured the round trip that chose it (see README). */
 export const DEFAULT_VERIFY_CHUNK = 64;
-/** Chunks one worker holds at once: one running, one waiting, so it never idles between answers. */
-const WORKER_DEPTH = 2;
+/**
+ * Chunks one worker holds at once, so it never idles while the main thread is
+ * busy handling a batch and cannot hand it the next: with 2, a relay flood
+ * left the worker doing 55 % of the verifies and the main thread the rest on
+ * top of its own work; with 4 the two were even (README, "Verification on
+ * every core").
+ */
+const WORKER_DEPTH = 4;
 /** Workers that die before saying ready, in a row, before the pool gives up and verifies inline. */
 const MAX_START_FAILURES = 3;
 /** Times a chunk is sent to a fresh worker after the one holding it died. */
 const MAX_REDO = 1;
+/** A lazy pool starts its workers at the first batch this large: smaller ones are verified inline until then. */
+export const LAZY_START_CHECKS = 16;
 /** A worker thread's own heap: it holds a few batches and nothing else (its RSS is measured in README). */
 const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 1 };
 
@@ -36,6 +44,11 @@ export interface VerifyPoolOptions {
   chunkSize?: number;
   /** Where a worker's problems are reported (a crash, a replacement, giving up). */
   warn?: (line: string) => void;
+  /**
+   * Start the workers only when the first batch of LAZY_START_CHECKS checks
+   * comes: a node that is idle (or sees a trickle) pays no worker's RSS.
+   */
+  lazy?: boolean;
   /** Tests only: a worker that meets this exact message exits mid-chunk, to prove the redo. */
   crashOnMessage?: Uint8Array;
 }
@@ -96,6 +109,7 @@ export class VerifyPool {
   private startFailures = 0;
   private closing = false;
   private disabled: string | undefined;
+  private started = false;
   private readonly exits: Promise<void>[] = [];
 
   constructor(private readonly opts: VerifyPoolOptions) {
@@ -103,7 +117,18 @@ export class VerifyPool {
     this.chunkSize = opts.chunkSize ?? DEFAULT_VERIFY_CHUNK;
     this.script = verifyWorkerScript();
     if (opts.threads > 0 && this.script === undefined) this.disable('a single executable has no script file to start a worker thread from');
-    if (this.disabled === undefined) for (let i = 0; i < opts.threads; i++) this.spawn();
+    if (!opts.lazy) this.start();
+  }
+
+  /** Whether the workers were started (a lazy pool starts them at its first large batch). */
+  get running(): boolean {
+    return this.started;
+  }
+
+  private start(): void {
+    if (this.started || this.disabled !== undefined || this.closing) return;
+    this.started = true;
+    for (let i = 0; i < this.opts.threads; i++) this.spawn();
   }
 
   /** Workers running now (0 once closed, or after the pool gave up on them). */
@@ -129,6 +154,7 @@ export class VerifyPool {
   /** One verdict per check, in order: the same answers verify() gives on the main thread. */
   verify(checks: readonly SignedMessage[]): Promise<boolean[]> {
     if (checks.length === 0) return Promise.resolve([]);
+    if (!this.started && checks.length >= LAZY_START_CHECKS) this.start();
     if (this.slots.size === 0) return Promise.resolve(checks.map((c) => verify(c.publicKey, c.message, c.signature)));
     return new Promise((resolve) => {
       const job: Job = { verdicts: new Array<boolean>(checks.length), pending: 0, resolve };
@@ -218,11 +244,12 @@ export class VerifyPool {
       while (slot.inFlight.size < WORKER_DEPTH && this.queue.length > 0) this.send(slot, this.queue.shift()!);
     }
     if (this.queue.length > 0 && !this.inlineScheduled) {
-      // Every worker is full: the main thread takes the newest chunk itself, one per turn.
+      // Every worker is full: the main thread takes the oldest waiting chunk itself, one per
+      // turn (the oldest: its batch is the one a connection waits on first).
       this.inlineScheduled = true;
       setImmediate(() => {
         this.inlineScheduled = false;
-        const chunk = this.queue.pop();
+        const chunk = this.queue.shift();
         if (chunk !== undefined) this.verifyInline(chunk);
         this.pump();
       });

@@ -6,7 +6,8 @@ import type { Genesis } from '../chain/genesis';
 import { BanList } from '../chain/misbehaviour';
 import { DEFAULT_SYNC_TIMINGS, SyncTimings } from '../chain/sync';
 import type { KeyPair } from '../crypto';
-import { VerifyPool } from '../crypto/verify-pool';
+import { LAZY_START_CHECKS, VerifyPool } from '../crypto/verify-pool';
+import { verifyBackendImpl } from '../crypto';
 import { signatureChecks } from '../chain/signature-checks';
 import { AddressBook } from '../net/address-book';
 import { AddressGossip } from '../net/address-gossip';
@@ -69,7 +70,7 @@ export class Node {
     this.port = listen.port;
     this.inboundBudget = new InboundBudget(config.limits.inboundBufferBytes);
     const threads = config.limits.verifyThreads;
-    this.verifyPool = threads > 0 ? new VerifyPool({ threads, chunkSize: config.limits.verifyChunk, warn: (line) => log.warn(line) }) : undefined;
+    this.verifyPool = threads > 0 ? new VerifyPool({ threads, chunkSize: config.limits.verifyChunk, lazy: true, warn: (line) => log.warn(line) }) : undefined;
     const pool = this.verifyPool;
     this.store = BlockStore.open(opts.dataDir, genesis.hash);
     const report = this.store.openReport;
@@ -124,7 +125,6 @@ export class Node {
   async start(): Promise<void> {
     const listen = parseEndpoint(this.opts.listen);
     this.port = await this.manager.listen(listen.ip, listen.port);
-    await this.verifyPool?.ready();
     this.log.info(`listening on ${this.opts.listen}`, {
       node: this.opts.keys.publicKey.toString('hex'),
       network: this.opts.genesis.network,
@@ -179,7 +179,11 @@ export class Node {
     const pool = this.verifyPool;
     if (pool === undefined) return 'signatures verified on the main thread (--verify-threads 0)';
     if (pool.inlineReason !== undefined) return `signatures verified on the main thread: ${pool.inlineReason}`;
-    return `signatures verified on ${pool.threads} worker thread${pool.threads === 1 ? '' : 's'} (${pool.workerImpls.join(', ')}) and the main thread when they are busy`;
+    const n = this.opts.config.limits.verifyThreads;
+    return (
+      `signatures verified on ${n} worker thread${n === 1 ? '' : 's'} (${verifyBackendImpl()}, started at the first batch of ` +
+      `${LAZY_START_CHECKS} or more) and on the main thread when they are busy`
+    );
   }
 
   private scheduleGossip(): void {

@@ -77,6 +77,8 @@ export interface NodeStatus {
   };
   /** Which backend each hot path runs on (native or fallback). */
   backends: { path: string; kind: string; impl: string }[];
+  /** Signature checks on worker threads: threads running, chunks answered by them and by the main thread, worker crashes. */
+  verify: { threads: number; workerChunks: number; inlineChunks: number; crashes: number };
   /** Messages dropped: relays that found a full send queue, and messages over a rate limit. */
   dropped: { relay: number; rateLimited: number };
 }
@@ -151,6 +153,7 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
     },
     dropped: { relay: relayDropped, rateLimited },
     backends: backendChoices().map((c) => ({ path: c.path, kind: c.kind, impl: c.impl })),
+    verify: verifyStatus(node),
   };
 }
 
@@ -172,6 +175,13 @@ function serialOf(p: PeerConnection): SerialPeerStatus | undefined {
     messagesIn: Object.fromEntries(p.traffic.in),
     messagesOut: Object.fromEntries(p.traffic.out),
   };
+}
+
+function verifyStatus(node: Node): NodeStatus['verify'] {
+  const pool = node.verifyPool;
+  if (pool === undefined) return { threads: 0, workerChunks: 0, inlineChunks: 0, crashes: 0 };
+  const { workerChunks, inlineChunks, crashes } = pool.stats;
+  return { threads: pool.threads, workerChunks, inlineChunks, crashes };
 }
 
 function add(into: Record<string, number>, from: Map<string, number>): void {

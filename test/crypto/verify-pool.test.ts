@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { generateKeyPair, sign, verify, verifyBackendImpl, type SignedMessage } from '../../src/crypto';
-import { VerifyPool } from '../../src/crypto/verify-pool';
+import { LAZY_START_CHECKS, VerifyPool } from '../../src/crypto/verify-pool';
 import { RandomInputs } from './random-inputs';
 
 const inputs = RandomInputs.fromEnv();
@@ -164,4 +164,23 @@ test('workers load the backend the main thread verifies with, sodium-native and 
     assert.deepEqual(out.workers, [out.main]);
     assert.deepEqual(out.v, [true, false]);
   }
+});
+
+test('a lazy pool starts no thread until a batch of LAZY_START_CHECKS checks comes', async () => {
+  const before = threadCount();
+  const pool = new VerifyPool({ threads: 2, lazy: true });
+  try {
+    const small = Array.from({ length: LAZY_START_CHECKS - 1 }, (_, i) => (i % 4 ? validCheck(i) : invalidCheck(i)));
+    assert.deepEqual(await pool.verify(small), inline(small));
+    assert.equal(pool.running, false);
+    assert.equal(threadCount(), before, 'a trickle of checks starts no worker');
+    const large = Array.from({ length: LAZY_START_CHECKS }, (_, i) => (i % 4 ? validCheck(i) : invalidCheck(i)));
+    assert.deepEqual(await pool.verify(large), inline(large));
+    assert.equal(pool.running, true);
+    await pool.ready();
+    assert.equal(threadCount(), before + 2);
+  } finally {
+    await pool.close();
+  }
+  assert.equal(threadCount(), before);
 });
