@@ -186,7 +186,7 @@ export const memory: BenchCase = {
         note:
           `idle ${mb(f.idle).toFixed(0)} MB; at the end: V8 heap ${mb(m.heapUsedBytes).toFixed(0)} MB used, pool ${m.poolTxs} txs, ${m.seenIds} seen ids, ` +
           `send queues ${mb(m.sendQueueBytes).toFixed(1)} MB, inbound frames ${mb(m.inboundFrameBytes).toFixed(1)} MB, ` +
-          `${f.status.dropped.relay} relays and ${f.status.dropped.rateLimited} txs dropped`,
+          `${f.status.dropped.relay} relays dropped, reading paused ${f.status.paced.times} times`,
       });
     }
     return rows;

@@ -78,7 +78,7 @@ async function throughNode(dir: string, frames: Buffer, expected: number, payloa
     const flow = await count.done;
     if (flow.count < expected) {
       const s = await node.status();
-      throw new Error(`relay: B got ${flow.count} of ${expected} txs (node dropped ${s.dropped.relay} relays, rate-limited ${s.dropped.rateLimited})`);
+      throw new Error(`relay: B got ${flow.count} of ${expected} txs (node dropped ${s.dropped.relay} relays, paced ${s.paced.times} times)`);
     }
     return flow;
   } finally {

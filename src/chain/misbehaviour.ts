@@ -15,8 +15,8 @@ import * as path from 'node:path';
 import { normaliseIp } from '../net/ip';
 import { writeFileAtomic } from '../node/atomic-file';
 
-/** Points per offence (§5): a protocol error, an invalid signed object, each second over a rate limit. */
-export const SCORE = { protocol: 20, invalidObject: 50, rateLimitSecond: 10 } as const;
+/** Points per offence (§5): a protocol error, an invalid signed object. Going over a rate limit is no offence: the peer is only slowed. */
+export const SCORE = { protocol: 20, invalidObject: 50 } as const;
 export type OffenceKind = keyof typeof SCORE;
 export const BAN_THRESHOLD = 100;
 export const DEFAULT_BAN_MS = 24 * 60 * 60 * 1000;

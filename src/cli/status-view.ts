@@ -44,7 +44,7 @@ export function renderStatus(nodes: ViewedNode[], now: number, header: string): 
     }
     const m = s.memory;
     lines.push(
-      `    memory: heap ${(m.heapUsedBytes / 1048576).toFixed(1)} MB  send queues ${m.sendQueueBytes} B  inbound ${m.inboundFrameBytes} B  seen ${m.seenIds}  pool ${m.poolTxs} txs  addresses ${m.addresses}  dropped relay ${s.dropped.relay} rate ${s.dropped.rateLimited}`,
+      `    memory: heap ${(m.heapUsedBytes / 1048576).toFixed(1)} MB  send queues ${m.sendQueueBytes} B  inbound ${m.inboundFrameBytes} B  seen ${m.seenIds}  pool ${m.poolTxs} txs  addresses ${m.addresses}  dropped relay ${s.dropped.relay}  paced ${s.paced.times}x ${s.paced.ms} ms`,
     );
     lines.push(`    hot paths: ${s.backends.map((b) => `${b.path} ${b.kind === 'native' ? 'native' : 'FALLBACK'}`).join('  ')}`);
     lines.push(`    in:  ${formatCounts(s.messagesIn)}`);

@@ -58,7 +58,7 @@ export interface PeerContext {
   /** The peer told us its height (hello, ping, pong); sync decides whether to ask for blocks. */
   heightSeen(peer: PeerConnection): void;
   /** A protocol offence (PROTOCOL.md §5 Misbehaviour); the connection closes itself. */
-  offence(peer: PeerConnection, kind: 'protocol' | 'rateLimit', detail: string): void;
+  offence(peer: PeerConnection, kind: 'protocol', detail: string): void;
 }
 
 export interface Transport {
@@ -102,6 +102,12 @@ export class PeerConnection {
   private backlog: Buffer[] = [];
   private backlogAt = 0;
   private draining = false;
+  /** Set while the loop waits for the pacer or for the socket to drain. */
+  private waiting = false;
+  /** When the loop last handled a message of this peer (liveness while its pongs wait behind its data). */
+  private lastMessageAt = 0;
+  /** A decoded message the pacer holds back; it is handled first when the loop goes on. */
+  private held: Message | undefined;
   /** What this connection has charged to the shared inbound budget. */
   private chargedInbound = 0;
   private readonly resumeReading = (): void => this.resume();
@@ -141,6 +147,7 @@ export class PeerConnection {
       sendPing: (nonce, time) => this.send({ type: 'ping', nonce, time, height: ctx.chain().height }),
       dead: (missed) => this.close('timeout', `no pong to ${missed} pings in a row`),
       ...(line && { graceMs: () => line.pongGraceMs() }),
+      peerBusy: () => this.transport.stream.isPaused() || ctx.scheduler.now() - this.lastMessageAt < ctx.config.timings.pingIntervalMs,
     });
     this.table = this.buildTable(ctx.handlers);
   }
@@ -209,8 +216,9 @@ export class PeerConnection {
     return this.transport.framing.dropped;
   }
 
-  get rateDropped(): ReadonlyMap<string, number> {
-    return this.limiter.dropped;
+  /** How often, and how long, reading was paused for each rate category. */
+  get ratePaused(): RateLimiter['paused'] {
+    return this.limiter.paused;
   }
 
   get inboundBuffered(): number {
@@ -262,6 +270,7 @@ export class PeerConnection {
     this.ping.stop();
     this.backlog = [];
     this.early = [];
+    this.held = undefined;
     this.ctx.inboundBudget.forget(this.resumeReading);
     this.ctx.inboundBudget.adjust(-this.chargedInbound);
     this.chargedInbound = 0;
@@ -285,32 +294,58 @@ export class PeerConnection {
   }
 
   /**
-   * Handles up to maxMessagesPerTurn payloads, then yields to other peers
+   * Handles up to maxMessagesPerTurn messages, then yields to other peers
    * with this socket paused: one flooding peer neither starves the others nor
-   * makes us buffer its stream without end.
+   * makes us buffer its stream without end. A message over its rate limit,
+   * or a peer whose pongs pile up unread, stops the loop with the socket
+   * paused until the pacer or the socket lets it go on (§5: slowed, never
+   * dropped). The turn ends by writing what it queued, so a pong leaves in
+   * the same turn as its ping.
    */
   private drain(): void {
-    if (this.draining) return;
+    if (this.draining || this.waiting) return;
     this.draining = true;
     let handled = 0;
     const max = this.ctx.config.limits.maxMessagesPerTurn;
-    while (this.backlogAt < this.backlog.length && handled < max) {
-      // A handler may have closed us (ban, duplicate): the rest is not ours to handle.
-      if (!this.isOpen) break;
-      const payload = this.backlog[this.backlogAt++] as Buffer;
-      this.onPayload(payload);
+    // A handler may close us (ban, duplicate): the rest is not ours to handle.
+    while (this.isOpen && handled < max) {
+      if (this.queue.controlBackedUp) {
+        this.waitFor((go) => this.queue.whenWritable(go));
+        break;
+      }
+      if (this.held === undefined && this.backlogAt >= this.backlog.length) break;
+      const msg = this.held ?? this.nextMessage();
+      if (msg === undefined) continue;
+      const waitMs = this.limiter.take(CATEGORY_OF[msg.type], this.ctx.scheduler.now());
+      if (waitMs > 0) {
+        this.held = msg;
+        this.waitFor((go) => this.ctx.scheduler.after(waitMs, go));
+        break;
+      }
+      this.held = undefined;
+      this.handle(msg);
       handled++;
     }
     this.draining = false;
+    this.queue.flush();
     if (!this.isOpen) return;
-    if (this.backlogAt < this.backlog.length) {
+    if (this.held !== undefined || this.backlogAt < this.backlog.length) {
       this.transport.stream.pause();
-      setImmediate(() => this.drain());
+      if (!this.waiting) setImmediate(() => this.drain());
       return;
     }
     this.backlog = [];
     this.backlogAt = 0;
     this.resume();
+  }
+
+  /** Pauses the loop until `arm`'s callback fires. */
+  private waitFor(arm: (go: () => void) => void): void {
+    this.waiting = true;
+    arm(() => {
+      this.waiting = false;
+      if (this.isOpen) this.drain();
+    });
   }
 
   private chargeInbound(): void {
@@ -324,7 +359,7 @@ export class PeerConnection {
   }
 
   private resume(): void {
-    if (!this.isOpen || this.backlogAt < this.backlog.length) return;
+    if (!this.isOpen || this.waiting || this.held !== undefined || this.backlogAt < this.backlog.length) return;
     if (this.chargedInbound > 0 && this.ctx.inboundBudget.usedBytes > this.ctx.inboundBudget.limitBytes) {
       this.ctx.inboundBudget.whenFree(this.resumeReading);
       return;
@@ -332,26 +367,28 @@ export class PeerConnection {
     this.transport.stream.resume();
   }
 
-  private onPayload(payload: Buffer): void {
+  /** Decodes the next payload of the backlog; undefined for an unknown type or a protocol error (which closes). */
+  private nextMessage(): Message | undefined {
+    const payload = this.backlog[this.backlogAt++] as Buffer;
     let msg;
     try {
       msg = decodeMessage(payload);
     } catch (err) {
       this.protocolError(err);
-      return;
+      return undefined;
     }
     if ('unknown' in msg) {
       this.traffic.countUnknown(msg.type);
       // Counted and logged once per type per run; never fatal, never scored (§1).
       if (this.ctx.unknownTypes.firstSighting(msg.type)) this.log.warn(`unknown message type "${msg.type}" (counted, ignored; logged once)`);
-      return;
+      return undefined;
     }
     this.traffic.countIn(msg.type);
-    const rate = this.limiter.take(CATEGORY_OF[msg.type], this.ctx.scheduler.now());
-    if (rate !== 'ok') {
-      if (rate === 'charge') this.ctx.offence(this, 'rateLimit', `over the ${CATEGORY_OF[msg.type]} rate limit`);
-      return;
-    }
+    return msg;
+  }
+
+  private handle(msg: Message): void {
+    this.lastMessageAt = this.ctx.scheduler.now();
     if (this.state === 'handshaking' && !CONTROL_HANDSHAKE.has(msg.type)) {
       if (this.transport.line) {
         this.onSerialEarly(msg);

@@ -30,6 +30,14 @@ export interface PingTrackerEvents {
   dead(missed: number): void;
   /** Extra time this ping's pong may take on a slow line (serial-line.ts); 0 when absent. */
   graceMs?(): number;
+  /**
+   * True while the peer keeps us busy: its bytes wait unread behind our own
+   * backpressure (§5), or it delivered a message within the last ping
+   * interval. Its pong is then queued behind the data it sends us, so a
+   * deadline that passes now is ours, not the peer's, and is not a miss; a
+   * half-open link sends nothing and is still caught.
+   */
+  peerBusy(): boolean;
 }
 
 /** Weight of a new sample in the smoothed RTT (as TCP's SRTT). */
@@ -105,7 +113,7 @@ export class PingTracker {
     if (this.pending.length > this.timings.maxPendingPings) {
       const oldest = this.pending.shift() as PendingPing;
       this.scheduler.cancel(oldest.deadline);
-      this.miss();
+      if (!this.events.peerBusy()) this.miss();
       if (this.stopped) return; // that miss was the last one: dead() has run, send nothing more
     }
     this.stats.pending = this.pending.length;
@@ -117,6 +125,10 @@ export class PingTracker {
   private expire(ping: PendingPing): void {
     const i = this.pending.indexOf(ping);
     if (i < 0) return;
+    if (this.events.peerBusy()) {
+      ping.deadline = this.scheduler.after(this.timings.pongDeadlineMs, () => this.expire(ping));
+      return;
+    }
     this.pending.splice(i, 1);
     this.stats.pending = this.pending.length;
     this.miss();

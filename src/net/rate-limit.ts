@@ -1,10 +1,10 @@
-// Per-peer token buckets, one per message category (PROTOCOL.md §5: each
-// second spent over a rate limit costs 10). A message over its bucket is
-// dropped and counted; the offence is charged at most once per second so a
-// burst costs what the protocol says, not one charge per frame.
+// Per-peer token buckets, one per message category, used as a pacer
+// (PROTOCOL.md §5 "Fairness and backpressure"): a message over its bucket is
+// not dropped and costs no score; the connection stops reading that peer
+// until the bucket has a token again, so TCP flow control slows the sender.
 import type { MessageType } from '../wire/messages';
 
-export type RateCategory = 'tx' | 'vote' | 'block' | 'get_blocks' | 'sync_answer' | 'get_peers' | 'masternode' | 'general';
+export type RateCategory = 'tx' | 'vote' | 'block' | 'get_blocks' | 'sync_answer' | 'get_peers' | 'masternode' | 'ping' | 'general';
 
 export interface RateSpec {
   /** Tokens added per second. */
@@ -16,27 +16,31 @@ export interface RateSpec {
 export type RateLimits = Record<RateCategory, RateSpec>;
 
 /**
- * Defaults sized for a relay: well above what an honest peer sends on a busy
- * network (a few hundred txs/s, each bringing n votes), well below what
- * floods a Pi. Sync answers get their own, larger bucket.
+ * Pacing, not policing: since nothing is lost by going over, the limits only
+ * need to stop one peer from making the node do unbounded work per second.
+ * Gossip buckets sit above what the node can verify (~17k sigs/s on a
+ * 2-core board), so only the turn-by-turn fairness of the loop decides
+ * their share; requests that make the node write large answers (get_blocks,
+ * get_peers) are paced hard.
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
-  tx: { perSecond: 1000, burst: 2000 },
-  vote: { perSecond: 10_000, burst: 20_000 },
-  block: { perSecond: 20, burst: 100 },
+  tx: { perSecond: 50_000, burst: 50_000 },
+  vote: { perSecond: 100_000, burst: 100_000 },
+  block: { perSecond: 200, burst: 500 },
   get_blocks: { perSecond: 20, burst: 50 },
   sync_answer: { perSecond: 50, burst: 100 },
   get_peers: { perSecond: 1, burst: 10 },
-  masternode: { perSecond: 200, burst: 1000 },
-  general: { perSecond: 200, burst: 500 },
+  masternode: { perSecond: 2_000, burst: 5_000 },
+  ping: { perSecond: 20_000, burst: 20_000 },
+  general: { perSecond: 1_000, burst: 2_000 },
 };
 
 export const CATEGORY_OF: Record<MessageType, RateCategory> = {
   hello: 'general',
   auth: 'general',
   reject: 'general',
-  ping: 'general',
-  pong: 'general',
+  ping: 'ping',
+  pong: 'ping',
   get_peers: 'get_peers',
   peers: 'general',
   tx: 'tx',
@@ -57,17 +61,16 @@ interface Bucket {
 
 export class RateLimiter {
   private readonly buckets = new Map<RateCategory, Bucket>();
-  private lastChargeAt = -Infinity;
-  /** Messages dropped for being over a limit, by category. */
-  readonly dropped = new Map<RateCategory, number>();
+  /** How often reading was paused for a category, and for how long in all (ms). */
+  readonly paused = new Map<RateCategory, { times: number; ms: number }>();
 
   constructor(private readonly limits: RateLimits) {}
 
   /**
-   * Takes one token. Returns 'ok', 'drop' (over the limit, already charged
-   * this second) or 'charge' (over the limit: drop and add to the score).
+   * Takes one token and returns 0, or takes none and returns the ms until one
+   * is due: the caller holds the message and reads nothing more until then.
    */
-  take(category: RateCategory, now: number): 'ok' | 'drop' | 'charge' {
+  take(category: RateCategory, now: number): number {
     const spec = this.limits[category];
     let bucket = this.buckets.get(category);
     if (!bucket) {
@@ -78,11 +81,14 @@ export class RateLimiter {
     bucket.at = now;
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return 'ok';
+      return 0;
     }
-    this.dropped.set(category, (this.dropped.get(category) ?? 0) + 1);
-    if (now - this.lastChargeAt < 1000) return 'drop';
-    this.lastChargeAt = now;
-    return 'charge';
+    // The epsilon keeps float dust (0.99 tokens reading as 0.98999…) from adding a whole ms.
+    const waitMs = Math.max(1, Math.ceil(((1 - bucket.tokens) * 1000) / spec.perSecond - 1e-9));
+    const p = this.paused.get(category) ?? { times: 0, ms: 0 };
+    p.times++;
+    p.ms += waitMs;
+    this.paused.set(category, p);
+    return waitMs;
   }
 }

@@ -28,6 +28,13 @@ export interface SendQueueStats {
 /** How much one write() call carries at most: big enough to amortise the syscall, small enough to interleave. */
 const BATCH_BYTES = 64 * 1024;
 
+/**
+ * Control frames waiting on a socket that pushes back: past this many the
+ * connection stops reading the peer (its pings then wait in TCP, not as
+ * queued pongs here), so a pong is never dropped for a peer that is slow to read.
+ */
+const CONTROL_HIGH_WATER = 32;
+
 export class SendQueue {
   private readonly control: Buffer[] = [];
   private readonly data: Buffer[] = [];
@@ -37,6 +44,7 @@ export class SendQueue {
   private flushScheduled = false;
   private waitingForDrain = false;
   private closed = false;
+  private writable: (() => void) | undefined;
   /** When the data lane last became full, or undefined while it has room: a peer full for too long is `slow`. */
   fullSince: number | undefined;
   readonly stats: SendQueueStats = { queuedBytes: 0, queuedMessages: 0, droppedData: 0, droppedControl: 0, writtenBytes: 0, writes: 0 };
@@ -51,6 +59,11 @@ export class SendQueue {
     stream.on('drain', () => {
       this.waitingForDrain = false;
       this.flush();
+      if (!this.controlBackedUp && this.writable) {
+        const resume = this.writable;
+        this.writable = undefined;
+        resume();
+      }
     });
   }
 
@@ -89,8 +102,28 @@ export class SendQueue {
     return kept;
   }
 
+  /** True while control frames pile up behind a socket that does not take them: read nothing more from this peer. */
+  get controlBackedUp(): boolean {
+    return this.waitingForDrain && this.control.length >= CONTROL_HIGH_WATER;
+  }
+
+  /** Calls `resume` once, when the socket has drained the control backlog. */
+  whenWritable(resume: () => void): void {
+    this.writable = resume;
+  }
+
+  /**
+   * Writes what is queued, now, unless the socket is pushing back: the loop
+   * calls it at the end of a turn so a pong leaves in the turn its ping arrived.
+   */
+  flush(): void {
+    if (this.waitingForDrain) return;
+    this.flushNow();
+  }
+
   /** Writes what is queued now and stops accepting more (used before closing with `reject`). */
   close(): void {
+    this.writable = undefined;
     this.flushNow();
     this.closed = true;
   }
@@ -149,11 +182,6 @@ export class SendQueue {
       this.flushScheduled = false;
       this.flush();
     });
-  }
-
-  private flush(): void {
-    if (this.waitingForDrain) return;
-    this.flushNow();
   }
 
   private flushNow(): void {

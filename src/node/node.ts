@@ -3,7 +3,7 @@
 import { BlockStore } from '../chain/block-store';
 import { Chain, ChainLimits, DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import type { Genesis } from '../chain/genesis';
-import { BanList } from '../chain/misbehaviour';
+import { BanList, OffenceKind } from '../chain/misbehaviour';
 import { DEFAULT_SYNC_TIMINGS, SyncTimings } from '../chain/sync';
 import type { KeyPair } from '../crypto';
 import { LAZY_START_CHECKS, VerifyPool } from '../crypto/verify-pool';
@@ -200,8 +200,8 @@ export class Node {
     });
   }
 
-  private offence(peer: PeerConnection, kind: 'protocol' | 'invalidObject' | 'rateLimit', detail: string): void {
-    const result = this.bans.offence(peer.key, kind === 'rateLimit' ? 'rateLimitSecond' : kind, Date.now(), detail);
+  private offence(peer: PeerConnection, kind: OffenceKind, detail: string): void {
+    const result = this.bans.offence(peer.key, kind, Date.now(), detail);
     if (result.banned) {
       this.log.warn(`banning ${peer.key}: score ${result.score} reached the limit; last offence: ${detail}`);
       peer.close('banned', `banned: ${detail}`);

@@ -79,8 +79,10 @@ export interface NodeStatus {
   backends: { path: string; kind: string; impl: string }[];
   /** Signature checks on worker threads: threads running, chunks answered by them and by the main thread, worker crashes. */
   verify: { threads: number; workerChunks: number; inlineChunks: number; crashes: number };
-  /** Messages dropped: relays that found a full send queue, and messages over a rate limit. */
-  dropped: { relay: number; rateLimited: number };
+  /** Relays dropped because a peer's send queue was full (§5 Relay): the only messages a node drops. */
+  dropped: { relay: number };
+  /** Times a peer's reading was paused for a rate limit, and for how long in all: slowed, never dropped (§5). */
+  paced: { times: number; ms: number };
 }
 
 export function statusOf(node: Node, startedAt: number): NodeStatus {
@@ -100,11 +102,14 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
   const pool = node.chain.pool.stats();
   let sendQueueBytes = 0;
   let relayDropped = 0;
-  let rateLimited = 0;
+  const paced = { times: 0, ms: 0 };
   for (const c of connections) {
     sendQueueBytes += c.sendStats.queuedBytes;
     relayDropped += c.sendStats.droppedData;
-    for (const n of c.rateDropped.values()) rateLimited += n;
+    for (const p of c.ratePaused.values()) {
+      paced.times += p.times;
+      paced.ms += p.ms;
+    }
   }
   const mem = process.memoryUsage();
   return {
@@ -151,7 +156,8 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
       poolBytes: pool.bytes,
       addresses: node.addressBook.size,
     },
-    dropped: { relay: relayDropped, rateLimited },
+    dropped: { relay: relayDropped },
+    paced,
     backends: backendChoices().map((c) => ({ path: c.path, kind: c.kind, impl: c.impl })),
     verify: verifyStatus(node),
   };

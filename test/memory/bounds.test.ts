@@ -13,7 +13,7 @@ import { DEFAULT_CHAIN_LIMITS } from '../../src/chain/chain';
 import { DEFAULT_TX_POOL_LIMITS } from '../../src/chain/tx-pool';
 import { InboundBudget } from '../../src/net/inbound-budget';
 import { subnetKey } from '../../src/net/ip';
-import { DEFAULT_RATE_LIMITS, RateLimiter, RateLimits } from '../../src/net/rate-limit';
+import { CATEGORY_OF, DEFAULT_RATE_LIMITS, RateLimiter, RateLimits } from '../../src/net/rate-limit';
 import { SendQueue } from '../../src/net/send-queue';
 import { applyBudget, COST, DEFAULT_MAX_MEMORY_MB, describeSplit, MIN_MAX_MEMORY_MB, SHARES, splitBudget } from '../../src/node/budget';
 import { DEFAULT_LIMITS } from '../../src/node/config';
@@ -225,37 +225,39 @@ describe('SendQueue: the outbound ring buffer of one peer', () => {
   });
 });
 
-describe('RateLimiter: per-peer, per-category token buckets', () => {
+describe('RateLimiter: per-peer, per-category token buckets that pace, never drop (§5)', () => {
   const limits = (spec: Partial<RateLimits>): RateLimits => ({ ...DEFAULT_RATE_LIMITS, ...spec });
 
-  test('a full bucket allows its burst at once; the next message is over the limit and charged', () => {
+  test('a full bucket allows its burst at once; the next message gets a wait until its token is due', () => {
     const r = new RateLimiter(limits({ tx: { perSecond: 10, burst: 5 } }));
-    const got = Array.from({ length: 7 }, () => r.take('tx', 0));
-    assert.deepEqual(got, ['ok', 'ok', 'ok', 'ok', 'ok', 'charge', 'drop']);
-    assert.equal(r.dropped.get('tx'), 2, 'dropped messages are counted per category');
+    const got = Array.from({ length: 6 }, () => r.take('tx', 0));
+    assert.deepEqual(got, [0, 0, 0, 0, 0, 100], 'at 10/s the sixth token is due in 100 ms');
+    assert.deepEqual(r.paused.get('tx'), { times: 1, ms: 100 }, 'pauses are counted per category');
   });
 
-  test('tokens refill at perSecond, never above burst', () => {
+  test('tokens refill at perSecond, never above burst; a wait is never shorter than what is due', () => {
     const r = new RateLimiter(limits({ tx: { perSecond: 10, burst: 5 } }));
     for (let i = 0; i < 5; i++) r.take('tx', 0);
-    assert.equal(r.take('tx', 99), 'charge', '0.99 tokens after 99 ms at 10/s');
-    assert.equal(r.take('tx', 100 + 99), 'ok', 'one token 100 ms later');
+    assert.equal(r.take('tx', 99), 1, '0.99 tokens after 99 ms at 10/s: the last 0.01 token takes 1 ms');
+    assert.equal(r.take('tx', 100), 0, 'one token 100 ms later');
     const after10s = Array.from({ length: 7 }, () => r.take('tx', 10_000));
-    assert.equal(after10s.filter((x) => x === 'ok').length, 5, 'ten idle seconds refill the bucket to its burst of 5, not 100');
+    assert.equal(after10s.filter((x) => x === 0).length, 5, 'ten idle seconds refill the bucket to its burst of 5, not 100');
   });
 
-  test("'charge' at most once a second, whatever the category: each second over a limit costs one offence", () => {
-    const r = new RateLimiter(limits({ tx: { perSecond: 0.001, burst: 1 }, vote: { perSecond: 0.001, burst: 1 } }));
-    assert.deepEqual([r.take('tx', 0), r.take('tx', 0), r.take('vote', 0), r.take('vote', 10)], ['ok', 'charge', 'ok', 'drop']);
-    assert.deepEqual([r.take('tx', 500), r.take('tx', 999), r.take('tx', 1000), r.take('vote', 1500), r.take('vote', 2000)], ['drop', 'drop', 'charge', 'drop', 'charge']);
-  });
-
-  test('buckets are separate per category: a tx flood leaves votes and blocks their full allowance', () => {
+  test('buckets are separate per category: a tx burst leaves votes, blocks and pings their full allowance', () => {
     const r = new RateLimiter(DEFAULT_RATE_LIMITS);
-    for (let i = 0; i < DEFAULT_RATE_LIMITS.tx.burst + 10; i++) r.take('tx', 0);
-    assert.equal(r.take('vote', 0), 'ok');
-    assert.equal(r.take('block', 0), 'ok');
-    assert.equal(r.dropped.get('tx'), 10);
+    for (let i = 0; i < DEFAULT_RATE_LIMITS.tx.burst; i++) assert.equal(r.take('tx', 0), 0);
+    assert.ok(r.take('tx', 0) > 0, 'the tx bucket is empty');
+    assert.equal(r.take('vote', 0), 0);
+    assert.equal(r.take('block', 0), 0);
+    assert.equal(r.take('ping', 0), 0);
+  });
+
+  test('defaults: gossip buckets hold a wallet burst of 5 000 txs and 2 000 back-to-back pings without pausing', () => {
+    assert.ok(DEFAULT_RATE_LIMITS.tx.burst >= 5000);
+    assert.ok(DEFAULT_RATE_LIMITS.ping.burst >= 2000);
+    assert.equal(CATEGORY_OF.ping, 'ping');
+    assert.equal(CATEGORY_OF.pong, 'ping');
   });
 });
 
@@ -346,8 +348,7 @@ describe('inbound backpressure: a peer\'s decoded backlog is handled maxMessages
   let node: Node;
   const peers: RawPeer[] = [];
   before(async () => {
-    const unlimited = { perSecond: 1e9, burst: 1e9 };
-    node = await startNode({ ip: '127.0.7.5', keys: testKey(0x76), genesis, limits: { maxMessagesPerTurn: PER_TURN, rateLimits: { ...DEFAULT_RATE_LIMITS, general: unlimited } } });
+    node = await startNode({ ip: '127.0.7.5', keys: testKey(0x76), genesis, limits: { maxMessagesPerTurn: PER_TURN } });
   });
   after(async () => {
     for (const p of peers) p.destroy();

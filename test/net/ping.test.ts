@@ -79,11 +79,12 @@ describe('ping/pong against a real node (ping every 100 ms, deadline 200 ms)', (
 });
 
 describe('PingTracker on a real Scheduler', () => {
-  function tracker(timings: { pingIntervalMs: number; pongDeadlineMs: number; maxMissedPongs: number; maxPendingPings: number }) {
+  function tracker(timings: { pingIntervalMs: number; pongDeadlineMs: number; maxMissedPongs: number; maxPendingPings: number }, holding = { unread: false }) {
     const scheduler = new Scheduler();
     const events: string[] = [];
     const nonces: Buffer[] = [];
     const t = new PingTracker(timings, scheduler, {
+      peerBusy: () => holding.unread,
       sendPing: (nonce) => {
         nonces.push(nonce);
         events.push('ping');
@@ -92,6 +93,23 @@ describe('PingTracker on a real Scheduler', () => {
     });
     return { t, scheduler, events, nonces };
   }
+
+  test('while the peer keeps us busy (its bytes unread behind our backpressure), a passing deadline is no miss', async () => {
+    const holding = { unread: false };
+    const { t, events } = tracker({ pingIntervalMs: 5, pongDeadlineMs: 10, maxMissedPongs: 2, maxPendingPings: 8 }, holding);
+    try {
+      t.start();
+      holding.unread = true;
+      const sent = t.stats.sent;
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(t.stats.missed, 0, 'deadlines passed while the peer\'s data sat unread: not the peer\'s fault');
+      assert.ok(t.stats.sent > sent + 8, 'pings go on, and those dropped from the pending list are no misses either');
+      holding.unread = false;
+      await waitFor('the peer to be dropped once we read again and it still does not answer', () => events.includes('dead 2'));
+    } finally {
+      t.stop();
+    }
+  });
 
   test('at most 8 pings are pending; each one dropped as the oldest counts as missed', async () => {
     const { t, scheduler, nonces } = tracker({ pingIntervalMs: 2, pongDeadlineMs: 60_000, maxMissedPongs: 100, maxPendingPings: 8 });

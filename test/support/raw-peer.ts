@@ -63,6 +63,13 @@ export class RawPeer {
   readonly closed: Promise<void>;
   /** Answer the node's pings (on by default, so that a handshaken RawPeer stays connected). */
   answerPings = true;
+  /** Keep what arrives in `messages` and `payloads`; a load test that only counts turns it off. */
+  record = true;
+  /** Payloads longer than this go to `onSkipped`, not decoded: a load peer only needs to see the node's pings. */
+  decodeAtMost = Infinity;
+  onSkipped: ((payload: Buffer) => void) | undefined;
+  /** Called with every decoded message, recorded or not. */
+  onMessage: ((m: Received) => void) | undefined;
   /** The challenge our hello carries; the node must sign it in its auth. */
   readonly challenge = randomBytes(32);
   private readonly reader = new FrameReader();
@@ -269,7 +276,11 @@ export class RawPeer {
       return;
     }
     for (const payload of payloads) {
-      this.payloads.push(Buffer.from(payload));
+      if (payload.length > this.decodeAtMost) {
+        this.onSkipped?.(payload);
+        continue;
+      }
+      if (this.record) this.payloads.push(Buffer.from(payload));
       let msg: Received;
       try {
         msg = decodeMessage(payload);
@@ -277,7 +288,8 @@ export class RawPeer {
         this.decodeErrors.push(err as Error);
         continue;
       }
-      this.messages.push(msg);
+      if (this.record) this.messages.push(msg);
+      this.onMessage?.(msg);
       if (this.answerPings && msg.type === 'ping' && !('unknown' in msg)) {
         const ping = msg as MessageOf<'ping'>;
         this.sendMessage({ type: 'pong', nonce: ping.nonce, time: Date.now(), height: 0 });
