@@ -85,8 +85,8 @@ test('a line that flips bits, drops bytes and inserts garbage costs exactly the 
       await waitUntil('the txs crossed the line', () => relay.counts.intact + relay.counts.damaged >= TXS, { timeoutMs: 20_000, describe: () => JSON.stringify(relay.counts) });
       relay.damageRate = 0;
       relay.garbageRate = 0;
-      // Hold A→B so the count of what the relay passed on stops; B's counters then settle on it.
-      relay.holdAtoB = true;
+      // Hold new A→B frames so the count of what the relay passed on stops; B's counters then settle on it.
+      relay.hold();
       const counts = { ...relay.counts };
       sb = await waitUntil('B counted every frame the relay passed on', async () => {
         const s = await b.status();
@@ -94,7 +94,7 @@ test('a line that flips bits, drops bytes and inserts garbage costs exactly the 
         const l = serialPeer(s)?.serial;
         return l && totalIn(s) === counts.intact && l.crcDrops === counts.damaged + counts.garbage ? s : undefined;
       }, { timeoutMs: 10_000, describe: () => `relay ${JSON.stringify(counts)}; B ${brief(sb)}` });
-      relay.holdAtoB = false;
+      relay.release();
       process.stdout.write(`relay A→B: ${JSON.stringify(counts)}; B: ${totalIn(sb)} handled, ${serialPeer(sb)?.serial?.crcDrops} CRC drops\n`);
 
       const peer = serialPeer(sb);

@@ -49,8 +49,9 @@ export class LineRelay {
   /** Probability (0..1) that a long A→B frame is damaged, and that a garbage frame goes before it. */
   damageRate = 0;
   garbageRate = 0;
-  /** While true, A→B frames are held back (not counted) so the receiver's counters settle. */
-  holdAtoB = false;
+  /** Frames held back by hold(): not counted, not yet passed on. */
+  private held: Buffer[] = [];
+  private holding = false;
   private readonly ab: Direction;
   private readonly ba: Direction;
   private readonly rand: (n: number) => number;
@@ -85,6 +86,18 @@ export class LineRelay {
     return new LineRelay(pa, pb, options);
   }
 
+  /** Holds A→B frames back (uncounted) while what is already on the line drains: the receiver's counters then settle on `counts`. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  release(): void {
+    this.holding = false;
+    const held = this.held;
+    this.held = [];
+    for (const frame of held) this.forward(frame);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     await Promise.all([this.portA, this.portB].map((p) => new Promise<void>((done) => (p.isOpen ? p.close(() => done()) : done()))));
@@ -103,7 +116,8 @@ export class LineRelay {
       const frame = Buffer.concat(this.ab.partial);
       this.ab.partial = [];
       at = zero + 1;
-      this.forward(frame);
+      if (this.holding) this.held.push(frame);
+      else this.forward(frame);
     }
   }
 
@@ -150,7 +164,6 @@ export class LineRelay {
 
   /** Sends what the line carries in one tick (all of it without a baud). */
   private pump(d: Direction): void {
-    if (d === this.ab && this.holdAtoB) return;
     let budget = Infinity;
     if (this.options.baud !== undefined) {
       d.credit += (this.options.baud / 10) * (TICK_MS / 1000);
