@@ -46,6 +46,8 @@ export function renderStatus(nodes: ViewedNode[], now: number, header: string): 
     lines.push(
       `    memory: heap ${(m.heapUsedBytes / 1048576).toFixed(1)} MB  send queues ${m.sendQueueBytes} B  inbound ${m.inboundFrameBytes} B  seen ${m.seenIds}  pool ${m.poolTxs} txs  addresses ${m.addresses}  dropped relay ${s.dropped.relay}  paced ${s.paced.times}x ${s.paced.ms} ms`,
     );
+    const pr = s.process;
+    if (pr) lines.push(`    process: loop p99 ${pr.loopDelayP99Ms} ms  max ${pr.loopDelayMaxMs} ms  fds ${pr.fds}  timers ${pr.timers}  timeouts ${pr.timeouts}  handles ${pr.handles}`);
     lines.push(`    hot paths: ${s.backends.map((b) => `${b.path} ${b.kind === 'native' ? 'native' : 'FALLBACK'}`).join('  ')}`);
     lines.push(`    in:  ${formatCounts(s.messagesIn)}`);
     lines.push(`    out: ${formatCounts(s.messagesOut)}`);

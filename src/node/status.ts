@@ -4,6 +4,7 @@ import { backendChoices } from '../hotpath/selection';
 import type { PeerConnection } from '../net/peer-connection';
 import type { SerialLinkStatus } from '../net/serial-transport';
 import type { Node } from './node';
+import { sampleProcess, type ProcessStats } from './process-stats';
 
 export interface PeerStatus {
   ip: string;
@@ -83,6 +84,8 @@ export interface NodeStatus {
   dropped: { relay: number };
   /** Times a peer's reading was paused for a rate limit, and for how long in all: slowed, never dropped (§5). */
   paced: { times: number; ms: number };
+  /** Event-loop delay, fds, timers and handles of the process (process-stats.ts). */
+  process: ProcessStats;
 }
 
 export function statusOf(node: Node, startedAt: number): NodeStatus {
@@ -158,6 +161,7 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
     },
     dropped: { relay: relayDropped },
     paced,
+    process: sampleProcess(node.scheduler.size),
     backends: backendChoices().map((c) => ({ path: c.path, kind: c.kind, impl: c.impl })),
     verify: verifyStatus(node),
   };
