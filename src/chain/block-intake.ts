@@ -13,6 +13,7 @@ import type { Genesis } from './genesis';
 import { blockHash } from './layouts';
 import { ForkResolver, type ChainSwitch } from './reorg';
 import type { Relay } from './relay';
+import { verifyBlockSig } from './signing';
 import type { BlockSync } from './sync';
 import type { Block } from './types';
 
@@ -72,6 +73,7 @@ export class BlockIntake {
       } else if (verdict.rule === 'prev' && tip.height > 0) {
         // A longer chain that does not continue ours: find where it forked off (started
         // before the height is noted, so that sync leaves the asking to the resolution).
+        if (!this.signedByMasternode(peer, block)) return;
         this.forks.start(peer, `its block ${block.height} does not follow our tip`, { trigger: block });
       } else {
         return this.deps.invalid(peer, `block ${block.height}: ${verdict.reason}`);
@@ -154,7 +156,7 @@ export class BlockIntake {
     if (!parent) return;
     if (!block.prev.equals(parent.hash)) {
       // Its parent is not ours: at our height that is a rival branch as long as ours.
-      if (block.height === tip.height && !this.forks.hasLost(peer, blockHash(block))) {
+      if (block.height === tip.height && !this.forks.hasLost(peer, blockHash(block)) && this.signedByMasternode(peer, block)) {
         this.forks.start(peer, `its block ${block.height} is on another branch`, { trigger: block });
       }
       return;
@@ -200,6 +202,18 @@ export class BlockIntake {
       { from: change.peer.key },
     );
     this.deps.sync().consider();
+  }
+
+  /**
+   * What can be checked of a block whose parent we do not hold: a masternode
+   * signed it. Fetching a branch costs requests, so a block that fails this
+   * is scored instead of being followed.
+   */
+  private signedByMasternode(peer: PeerConnection, block: Block): boolean {
+    const member = this.deps.genesis.schedule.some((k) => k.equals(block.producer));
+    if (member && verifyBlockSig(block)) return true;
+    this.deps.invalid(peer, `block ${block.height}: ${member ? 'its signature does not verify' : `producer ${hex(block.producer).slice(0, 8)}… is not a masternode`}`);
+    return false;
   }
 
   private tip(): ParentRef {

@@ -143,3 +143,27 @@ test('a branch with a forged block half way is scored as an invalid block and th
     await A.stop();
   }
 });
+
+test('a block that does not follow our tip is checked for a masternode signature before any branch is fetched', async () => {
+  const dir = storeOf(ours);
+  const logA: string[] = [];
+  const A: Node = await startNode({ ip: A_IP, keys: testKey(154), genesis, dataDir: dir, logLines: logA });
+  const U = await RawPeer.connect({ host: A_IP, port: A.listenPort, localAddress: '127.14.2.4' });
+  try {
+    await U.handshake({ keys: testKey(155), genesis, height: OURS, tip: blockHash(ours[OURS - 1]!) });
+    const real = theirs[OURS]!;
+    const forged = { ...real, sig: Buffer.from(theirs[OURS + 1]!.sig) };
+    const outsider = signBlock(testKey(156), { height: OURS + 1, prev: real.prev, time: real.time, txids: [] });
+    U.sendMessage({ type: 'block', block: forged });
+    U.sendMessage({ type: 'block', block: outsider });
+    await waitFor('both scored', () => linesWith(logA, `invalid from 127.14.2.4: block ${OURS + 1}: `).length === 2, 5000);
+    const scored = linesWith(logA, `invalid from 127.14.2.4: block ${OURS + 1}: `);
+    assert.equal(scored.filter((l) => l.includes('its signature does not verify')).length, 1, scored.join('\n'));
+    assert.equal(scored.filter((l) => l.includes('is not a masternode')).length, 1, scored.join('\n'));
+    assert.equal(U.received('get_blocks').length, 0, 'no branch fetched for a block no masternode signed');
+    assert.equal(A.status().height, OURS);
+  } finally {
+    U.destroy();
+    await A.stop();
+  }
+});
