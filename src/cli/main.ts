@@ -5,13 +5,14 @@ import { GenesisError } from '../chain/genesis';
 import { KeyFileError } from '../node/keyfile';
 import { CliError, Command } from './args';
 import { bench, benchWorker } from './bench';
+import { config } from './config-command';
 import { devnet } from './devnet';
 import { genesis } from './genesis';
 import { info } from './info';
 import { keygen } from './keygen';
 import { start } from './start';
 
-const COMMANDS: Command[] = [keygen, genesis, start, devnet, info, bench, benchWorker];
+const COMMANDS: Command[] = [keygen, genesis, start, config, devnet, info, bench, benchWorker];
 
 const USAGE = `Usage: timenode <command> [flags]
 
@@ -19,6 +20,7 @@ Commands:
   keygen    create DIR/node.key and print the public key
   genesis   print a genesis file
   start     run one node
+  config    the settings start would use and where each came from (--print), or an annotated file (--example)
   devnet    run a local devnet of N nodes with a live status view
   info      version, packaging, platform and which hot paths run native
   bench     measure RTT, relay, sync, codec, crypto and memory; print a Markdown report
