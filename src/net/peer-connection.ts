@@ -294,7 +294,7 @@ export class PeerConnection {
   }
 
   /**
-   * Handles up to maxMessagesPerTurn messages, then yields to other peers
+   * Handles up to maxMessagesPerTurn messages (or maxTurnMs of them), then yields to other peers
    * with this socket paused: one flooding peer neither starves the others nor
    * makes us buffer its stream without end. A message over its rate limit,
    * or a peer whose pongs pile up unread, stops the loop with the socket
@@ -307,8 +307,9 @@ export class PeerConnection {
     this.draining = true;
     let handled = 0;
     const max = this.ctx.config.limits.maxMessagesPerTurn;
+    const turnEnds = performance.now() + this.ctx.config.limits.maxTurnMs;
     // A handler may close us (ban, duplicate): the rest is not ours to handle.
-    while (this.isOpen && handled < max) {
+    while (this.isOpen && handled < max && (handled === 0 || performance.now() < turnEnds)) {
       if (this.queue.controlBackedUp) {
         this.waitFor((go) => this.queue.whenWritable(go));
         break;

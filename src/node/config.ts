@@ -44,6 +44,11 @@ export interface NodeLimits {
   maxInboundPerSubnet: number;
   /** Messages handled from one peer before yielding to the others (its socket is paused meanwhile). */
   maxMessagesPerTurn: number;
+  /**
+   * Time one peer's turn may take, whatever its messages cost: 256 pings take
+   * microseconds, 256 large txs tens of ms, so a count alone is not fair (§5).
+   */
+  maxTurnMs: number;
   /** Bytes all peers together may hold in half-received frames. */
   inboundBufferBytes: number;
   rateLimits: RateLimits;
@@ -127,6 +132,7 @@ export const DEFAULT_LIMITS: NodeLimits = {
   maxOutbound: 16,
   maxInboundPerSubnet: 4,
   maxMessagesPerTurn: 256,
+  maxTurnMs: 2,
   inboundBufferBytes: 24 * 1024 * 1024,
   rateLimits: DEFAULT_RATE_LIMITS,
   targetOutbound: 8,

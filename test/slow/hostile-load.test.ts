@@ -11,7 +11,7 @@ import { freePort, removeDir, testKey } from '../support/harness';
 import { sleep } from '../support/processes';
 import { RawPeer } from '../support/raw-peer';
 import { BudgetNode, MB, mb, median, prepareNet, RssSampler } from './fixtures/memory-node';
-import { bigUnknownFrame, floodTxs, slowReaderLoad, Target, throwBombs, txFrames, WellBehavedPeer } from './fixtures/hostile-loads';
+import { bigUnknownFrame, floodTxs, p99, slowReaderLoad, Target, throwBombs, txFrames, WellBehavedProcess } from './fixtures/hostile-loads';
 import { pump } from './fixtures/flood';
 
 // This file's addresses: nodes on 127.0.8.1–9 (one per run), peers on 127.0.8.(10·run + k), bombers on 127.0.9.(10·run + i).
@@ -24,7 +24,9 @@ type Load = 'tx flood' | 'slow reader' | 'bombs' | 'all at once';
 
 const dirs: string[] = [];
 const nodes: BudgetNode[] = [];
+const goods: WellBehavedProcess[] = [];
 after(async () => {
+  for (const g of goods) g.kill();
   for (const n of nodes) await n.stop();
   for (const d of dirs) removeDir(d);
 });
@@ -61,7 +63,8 @@ async function runLoad(load: Load, maxMemoryMb: number): Promise<RunResult> {
   await node.ready();
   const target: Target = { host: ip, port, genesis: net.genesis };
 
-  const good = await WellBehavedPeer.join(target, peerIp(0));
+  const good = await WellBehavedProcess.start({ host: ip, port, localAddress: peerIp(0), genesisFile: net.genesisFile, everyMs: 20 });
+  goods.push(good);
   await sleep(1000);
   const idleReadings: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -73,7 +76,6 @@ async function runLoad(load: Load, maxMemoryMb: number): Promise<RunResult> {
   sampler.start();
   const t0 = Date.now();
   const until = t0 + LOAD_MS;
-  good.startPinging(20);
 
   const expected = new Set<string>();
   const work: Promise<unknown>[] = [];
@@ -103,22 +105,22 @@ async function runLoad(load: Load, maxMemoryMb: number): Promise<RunResult> {
       })(),
     );
   }
+  good.begin(expected);
   await Promise.all(work);
   while (Date.now() < until) await sleep(100);
   // What the flooders handed to their sockets the node reads on after the load: wait for it to reach the good peer.
   const completeBy = Date.now() + 30_000;
-  while (Date.now() < completeBy && [...expected].some((s) => !good.relayed.has(s))) await sleep(200);
-  await good.stop();
+  while (Date.now() < completeBy && (await good.relayed()) < expected.size) await sleep(200);
+  const report = await good.stop();
   sampler.stop();
   const peak = sampler.peak(t0);
-  const relayed = [...expected].filter((s) => good.relayed.has(s)).length;
+  const relayed = report.relayed;
   const end = await node.status();
-  console.log(`# at the end: relays dropped ${end.dropped.relay}, reading paced ${end.paced.times}x; large ${[...large.ids].filter((x) => good.relayed.has(x)).length}/${LARGE_TXS}; ${node.lines(/127\.0\.8\..*(closing|refused|banning)/).slice(0, 8).join(' | ')}`);
+  console.log(`# at the end: relays dropped ${end.dropped.relay}, reading paced ${end.paced.times}x; ${node.lines(/127\.0\.8\..*(closing|refused|banning)/).slice(0, 8).join(' | ')}`);
   for (const p of open) p.destroy();
-  good.peer.destroy();
   const log = node.log;
   await node.stop();
-  const result: RunResult = { idle, peak, limit: idle + maxMemoryMb * MB, p99: good.p99(), pongs: good.pongMs.length, lostPongs: good.lostPongs, expected: expected.size, relayed, bombs: bombAnswers, log };
+  const result: RunResult = { idle, peak, limit: idle + maxMemoryMb * MB, p99: p99(report.pongMs), pongs: report.pongMs.length, lostPongs: report.lostPongs, expected: expected.size, relayed, bombs: bombAnswers, log };
   console.log(
     `# ${load} @ --max-memory ${maxMemoryMb}: peak RSS ${mb(peak)} (idle ${mb(idle)}, limit ${mb(result.limit)}), ` +
       `pong p99 ${result.p99.toFixed(1)} ms over ${result.pongs} pongs (${result.lostPongs} lost), relayed ${relayed}/${expected.size}`,
