@@ -70,6 +70,11 @@ export class BanList {
     return this.scores.size;
   }
 
+  /** The running misbehaviour score of `ip` (0 when it has none): shown per peer by `timenode status`. */
+  scoreOf(ip: string): number {
+    return this.scores.get(canonical(ip))?.score ?? 0;
+  }
+
   /** Reads bans.json, dropping expired bans. A missing file is a fresh node; a damaged one is logged and ignored. */
   load(now: number): void {
     if (!this.file) return;

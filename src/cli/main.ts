@@ -2,6 +2,7 @@
 // failure into one line on stderr and an exit code.
 import { BlockStoreError } from '../chain/block-store';
 import { GenesisError } from '../chain/genesis';
+import { ControlSocketError } from '../node/control-socket';
 import { KeyFileError } from '../node/keyfile';
 import { CliError, Command } from './args';
 import { bench, benchWorker } from './bench';
@@ -11,8 +12,9 @@ import { genesis } from './genesis';
 import { info } from './info';
 import { keygen } from './keygen';
 import { start } from './start';
+import { status } from './status';
 
-const COMMANDS: Command[] = [keygen, genesis, start, config, devnet, info, bench, benchWorker];
+const COMMANDS: Command[] = [keygen, genesis, start, status, config, devnet, info, bench, benchWorker];
 
 const USAGE = `Usage: timenode <command> [flags]
 
@@ -20,6 +22,7 @@ Commands:
   keygen    create DIR/node.key and print the public key
   genesis   print a genesis file
   start     run one node
+  status    what the node running on a data folder is doing (--json for machines)
   config    the settings start would use and where each came from (--print), or an annotated file (--example)
   devnet    run a local devnet of N nodes with a live status view
   info      version, packaging, platform and which hot paths run native
@@ -44,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     process.exitCode = await command.run(rest);
   } catch (err) {
-    if (err instanceof CliError || err instanceof GenesisError || err instanceof KeyFileError || err instanceof BlockStoreError) {
+    if (err instanceof CliError || err instanceof GenesisError || err instanceof KeyFileError || err instanceof BlockStoreError || err instanceof ControlSocketError) {
       process.stderr.write(`timenode ${name}: ${err.message}\n`);
       process.exitCode = err instanceof CliError ? err.exitCode : 1;
       return;

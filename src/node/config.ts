@@ -31,6 +31,8 @@ export interface NodeTimings {
   slowPeerDeadlineMs: number;
   /** How often a changed address book is written: rarely, because the data folder is an SD card. */
   addressSaveIntervalMs: number;
+  /** How often the node logs its one-line "alive" summary (height, peers, tx/s): at most once a minute, so an SD card is spared. */
+  summaryIntervalMs: number;
 }
 
 export interface NodeLimits {
@@ -114,6 +116,7 @@ export const DEFAULT_TIMINGS: NodeTimings = {
   getPeersIntervalMs: 60_000,
   slowPeerDeadlineMs: 30_000,
   addressSaveIntervalMs: 15 * 60_000,
+  summaryIntervalMs: 60_000,
 };
 
 export const DEVNET_TIMINGS: NodeTimings = {
@@ -123,6 +126,7 @@ export const DEVNET_TIMINGS: NodeTimings = {
   getPeersIntervalMs: 2_000,
   slowPeerDeadlineMs: 3_000,
   addressSaveIntervalMs: 10_000,
+  summaryIntervalMs: 5_000,
 };
 
 export const DEFAULT_LIMITS: NodeLimits = {

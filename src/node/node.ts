@@ -1,5 +1,6 @@
 // The composition root: builds the parts, connects the one handler table to
 // them, and reports status. No rules live here; each concern has its module.
+import type { Server } from 'node:net';
 import { BlockStore } from '../chain/block-store';
 import { Chain, ChainLimits, DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import type { Genesis } from '../chain/genesis';
@@ -23,7 +24,9 @@ import { SerialLinks } from '../net/serial-transport';
 import { UnknownTypeLog } from '../net/traffic';
 import type { NodeConfig } from './config';
 import type { Logger } from './log';
-import { NodeStatus, statusOf } from './status';
+import { closeControlSocket, ControlSocketError, openControlSocket } from './control-socket';
+import { NodeStatus, StatusSource, statusOf } from './status';
+import { AliveSummary } from './summary';
 
 export const AGENT = 'timenode/0.1.0';
 
@@ -42,9 +45,11 @@ export interface NodeOptions {
   chainLimits?: Partial<ChainLimits>;
   syncTimings?: Partial<SyncTimings>;
   banMs?: number;
+  /** --max-memory in bytes, for status (memory against the budget). */
+  budgetBytes?: number;
 }
 
-export class Node {
+export class Node implements StatusSource {
   readonly scheduler = new Scheduler();
   readonly registry = new PeerRegistry();
   readonly addressBook: AddressBook;
@@ -58,6 +63,8 @@ export class Node {
   /** Signature checks on worker threads; undefined with verifyThreads 0 (verified inline as handled). */
   readonly verifyPool: VerifyPool | undefined;
   private readonly log: Logger;
+  private control: Server | undefined;
+  private summary: AliveSummary | undefined;
   private readonly startedAt = Date.now();
   private gossipTimer: ReturnType<Scheduler['after']> | undefined;
   private saveTimer: ReturnType<Scheduler['after']> | undefined;
@@ -149,9 +156,26 @@ export class Node {
     this.chain.start();
     this.scheduleGossip();
     this.scheduleAddressSave();
+    await this.openControl();
+    this.summary = new AliveSummary(this.scheduler, this.opts.config.timings.summaryIntervalMs, () => this.status(), this.log);
+  }
+
+  /** DATA/control.sock for `timenode status`; only a live node already on this data folder stops the start. */
+  private async openControl(): Promise<void> {
+    try {
+      this.control = await openControlSocket(this.opts.dataDir, (request) => {
+        if (request === 'status') return this.status();
+        return { error: `unknown request ${JSON.stringify(request)} (known: status)` };
+      });
+    } catch (err) {
+      if (err instanceof ControlSocketError) throw err;
+      this.log.warn(`no control socket, \`timenode status\` cannot reach this node: ${(err as Error).message}`);
+    }
   }
 
   async stop(): Promise<void> {
+    this.summary?.stop();
+    if (this.control) await closeControlSocket(this.control, this.opts.dataDir);
     this.scheduler.cancel(this.gossipTimer);
     this.scheduler.cancel(this.saveTimer);
     this.chain.stop();
@@ -169,6 +193,26 @@ export class Node {
 
   get listenPort(): number {
     return this.port;
+  }
+
+  get network(): string {
+    return this.opts.genesis.network;
+  }
+
+  get genesisHash(): string {
+    return this.opts.genesis.hash.toString('hex');
+  }
+
+  get agent(): string {
+    return AGENT;
+  }
+
+  get budgetBytes(): number {
+    return this.opts.budgetBytes ?? 0;
+  }
+
+  get sendQueueBytesPerPeer(): number {
+    return this.opts.config.limits.sendQueueBytes;
   }
 
   status(): NodeStatus {

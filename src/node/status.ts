@@ -1,15 +1,57 @@
-// A plain-data snapshot of a running node: what the devnet view draws, what
-// `start` sends to a parent process each second, and what tests assert on.
+// A plain-data snapshot of a running node: what `timenode status` prints
+// (over the control socket), what the devnet view draws, what `start` sends
+// to a parent process each second, and what tests assert on. It reads the
+// node's parts through StatusSource, so node.ts imports this file and not
+// the other way round.
+import type { Chain } from '../chain/chain';
+import type { BanList } from '../chain/misbehaviour';
+import type { VerifyPool } from '../crypto/verify-pool';
 import { backendChoices } from '../hotpath/selection';
+import type { AddressBook } from '../net/address-book';
+import type { ConnectionManager } from '../net/connection-manager';
+import type { InboundBudget } from '../net/inbound-budget';
 import type { PeerConnection } from '../net/peer-connection';
-import type { SerialLinkStatus } from '../net/serial-transport';
-import type { Node } from './node';
+import type { PeerRegistry } from '../net/peer-registry';
+import type { Scheduler } from '../net/scheduler';
+import { isSerialKey } from '../net/serial-spec';
+import type { SerialLinks, SerialLinkStatus } from '../net/serial-transport';
 import { sampleProcess, type ProcessStats } from './process-stats';
 
+/** What a status snapshot reads; the Node is one (structurally). */
+export interface StatusSource {
+  readonly identityKey: string;
+  readonly listenPort: number;
+  readonly network: string;
+  readonly genesisHash: string;
+  readonly agent: string;
+  /** --max-memory in bytes, and each peer's send-queue share of it. */
+  readonly budgetBytes: number;
+  readonly sendQueueBytesPerPeer: number;
+  readonly manager: ConnectionManager;
+  readonly registry: PeerRegistry;
+  readonly chain: Chain;
+  readonly bans: BanList;
+  readonly addressBook: AddressBook;
+  readonly inboundBudget: InboundBudget;
+  readonly scheduler: Scheduler;
+  readonly serialLinks: SerialLinks;
+  readonly verifyPool: VerifyPool | undefined;
+}
+
 export interface PeerStatus {
+  /** The connection key: the peer's IP, or serial:PATH. */
   ip: string;
+  /** The peer's node key (hex) from its hello; "" before the handshake. */
+  key: string;
   remote: string;
   direction: 'inbound' | 'outbound';
+  transport: 'tcp' | 'serial';
+  /** Every TNP/1 link is plaintext until link encryption (PROTOCOL.md §8) is switched on for it. */
+  encrypted: boolean;
+  /** The IP's misbehaviour score (PROTOCOL.md §5); 0 when clean. */
+  score: number;
+  /** The send queue's share of the budget: queuedBytes against it is the queue's use. */
+  queueCapacityBytes: number;
   state: string;
   height: number;
   rttMs: number | undefined;
@@ -46,6 +88,12 @@ export interface SerialPeerStatus {
 export interface NodeStatus {
   node: string;
   listen: number;
+  network: string;
+  genesis: string;
+  agent: string;
+  pid: number;
+  /** --max-memory in bytes: rssBytes against it is the memory use. */
+  budgetBytes: number;
   uptimeMs: number;
   height: number;
   tip: string;
@@ -88,7 +136,7 @@ export interface NodeStatus {
   process: ProcessStats;
 }
 
-export function statusOf(node: Node, startedAt: number): NodeStatus {
+export function statusOf(node: StatusSource, startedAt: number): NodeStatus {
   const now = Date.now();
   const msgIn: Record<string, number> = {};
   const msgOut: Record<string, number> = {};
@@ -118,6 +166,11 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
   return {
     node: node.identityKey,
     listen: node.listenPort,
+    network: node.network,
+    genesis: node.genesisHash,
+    agent: node.agent,
+    pid: process.pid,
+    budgetBytes: node.budgetBytes,
     uptimeMs: now - startedAt,
     height: chain.height,
     tip: chain.tip,
@@ -128,8 +181,13 @@ export function statusOf(node: Node, startedAt: number): NodeStatus {
     syncTarget: node.chain.sync.target(),
     peers: node.registry.all().map((p) => ({
       ip: p.key,
+      key: p.hello?.node.toString('hex') ?? '',
       remote: p.remote,
       direction: p.direction,
+      transport: isSerialKey(p.key) ? 'serial' : 'tcp',
+      encrypted: false,
+      score: isSerialKey(p.key) ? 0 : node.bans.scoreOf(p.key),
+      queueCapacityBytes: node.sendQueueBytesPerPeer,
       state: p.state,
       height: p.height,
       rttMs: p.ping.stats.rttLastMs,
@@ -187,7 +245,7 @@ function serialOf(p: PeerConnection): SerialPeerStatus | undefined {
   };
 }
 
-function verifyStatus(node: Node): NodeStatus['verify'] {
+function verifyStatus(node: StatusSource): NodeStatus['verify'] {
   const pool = node.verifyPool;
   if (pool === undefined) return { threads: 0, workerChunks: 0, inlineChunks: 0, crashes: 0 };
   const { workerChunks, inlineChunks, crashes } = pool.stats;
