@@ -10,6 +10,19 @@ import { fileURLToPath } from 'node:url';
 import { addonPlugin } from './addon-plugin.mjs';
 
 /**
+ * Optional packages a dependency tries in a try/catch and we do not install
+ * (debug, under serialport, tries supports-color): an empty module, because
+ * in a single executable a require() of anything not built in prints a warning.
+ */
+const absentOptional = {
+  name: 'absent-optional',
+  setup(build) {
+    build.onResolve({ filter: /^supports-color$/ }, (args) => ({ path: args.path, namespace: 'absent-optional' }));
+    build.onLoad({ filter: /.*/, namespace: 'absent-optional' }, () => ({ contents: 'module.exports = undefined;', loader: 'js' }));
+  },
+};
+
+/**
  * Writes `outfile`; returns the names of the addons the bundle loads (the SEA
  * assets it needs).
  */
@@ -37,7 +50,7 @@ export async function bundle({ root, outfile }) {
     legalComments: 'eof',
     absWorkingDir: root,
     logLevel: 'warning',
-    plugins: [addonPlugin({ root, used })],
+    plugins: [addonPlugin({ root, used }), absentOptional],
   });
   return [...used].sort();
 }

@@ -68,6 +68,8 @@ function serialInfo(): SerialInfo {
 
 export function collectInfo(): Info {
   const kind = packaging();
+  // First: loading serialport unpacks a single executable's serialport addon, which `addons` then lists with the others.
+  const serial = serialInfo();
   return {
     version: version(),
     packaging: kind,
@@ -79,8 +81,7 @@ export function collectInfo(): Info {
     nodeOptions: process.env.NODE_OPTIONS,
     addons: embeddedAddons(),
     hotPaths: backendChoices(),
-    // Loaded here so that a single executable's serialport addon is reported with the others.
-    serial: serialInfo(),
+    serial,
   };
 }
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { signTx } from '../../src/chain/signing';
+import { renderStatus } from '../../src/cli/status-view';
 import { generateKeyPair, KeyPair, randomBytes } from '../../src/crypto';
 import type { NodeStatus, PeerStatus } from '../../src/node/status';
 import { removeDir, tempDir } from '../support/harness';
@@ -69,6 +70,8 @@ test('two nodes joined only by a pty pair: handshake over serial:PATH with the i
       assert.equal(pa.serial?.crcDrops, 0, 'a clean line drops nothing');
       assert.equal(pb.serial?.crcDrops, 0);
       assert.ok(a.lines(/established outbound .*tty-a node=/).some((l) => l.includes(kb.publicKey.toString('hex').slice(0, 16))), 'A names B by the key in its hello');
+      const view = renderStatus([{ name: 'B', listen: `${IP_B}:${port}`, pid: b.pid, status: sb, exited: undefined }], Date.now(), '');
+      assert.match(view, new RegExp(`serial ${pair.b} 115200 baud  in \\d+ B/s  out \\d+ B/s  crc drops 0`), `the status view shows the serial peer:\n${view}`);
 
       sb = await waitUntil('B synced A\'s chain', async () => ((sb = await b.status()).height === CHAIN ? sb : undefined), { timeoutMs: 60_000, describe });
       sa = await a.status();
