@@ -1,7 +1,5 @@
 // Relay throughput: signed txs from peer A through one node to peer B. The
-// node is the bench host (node-host.ts: `start`'s setup with the per-peer
-// rate limits lifted, so the figure is the code's capacity, not the policy's
-// 1000 tx/s). A and B are TNP/1 peers in this process; A writes every frame
+// node is `timenode start` with its defaults, as a user runs it. A and B are TNP/1 peers in this process; A writes every frame
 // at once (the node's backpressure paces it), B counts relayed tx frames.
 // Baselines: Ed25519 verifications per second on one core with the same
 // crypto backend (a relayed tx costs one), and a raw process that only cuts
@@ -60,7 +58,7 @@ async function throughNode(dir: string, frames: Buffer, expected: number, payloa
   const { file, genesis } = writeBenchGenesis(dir);
   const dataDir = join(dir, 'node');
   writeKeyFile(dataDir, benchKey(2, 2));
-  const node = await startNode({ ...NODE, dataDir, genesisFile: file, unlimitedRates: true });
+  const node = await startNode({ ...NODE, dataDir, genesisFile: file });
   const peers: TnpPeer[] = [];
   try {
     const a = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: A_IP });

@@ -1,5 +1,5 @@
-// Node processes under test: `timenode start` (or the bench host, for the
-// relay case) forked with an IPC channel, through the entry point that runs
+// Node processes under test: `timenode start`, exactly as a user runs it
+// (default profile, default limits), forked with an IPC channel, through the entry point that runs
 // the bench (support/children.ts). The first status report comes
 // right after the node listens, so it marks "listening" for the start figure.
 import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
@@ -7,7 +7,7 @@ import { NODE_PROCESS_ENV, nodeV8Flags } from '../../src/node/process-settings';
 import type { ChildProcess } from 'node:child_process';
 import type { NodeStatus } from '../../src/node/status';
 import { now, within } from '../measure';
-import { helperCommand, lastLine, rssOf, Rss, spawnTracked, stopChild, timenodeCommand } from './children';
+import { lastLine, rssOf, Rss, spawnTracked, stopChild, timenodeCommand } from './children';
 
 export interface NodeSpec {
   ip: string;
@@ -16,8 +16,6 @@ export interface NodeSpec {
   genesisFile: string;
   peers?: string[];
   maxMemoryMb?: number;
-  /** Run the node-host worker (support/node-host.ts) with every rate limit lifted, instead of `timenode start`. */
-  unlimitedRates?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -41,7 +39,7 @@ export class BenchNode {
     // Nodes run with the process settings the memory budget assumes, as deployed (src/node/process-settings.ts).
     const env = { ...process.env, ...NODE_PROCESS_ENV, ...spec.env };
     const execArgv = nodeV8Flags(spec.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB);
-    this.child = spawnTracked(spec.unlimitedRates ? helperCommand('node-host', args) : timenodeCommand(['start', ...args]), { env, execArgv });
+    this.child = spawnTracked(timenodeCommand(['start', ...args]), { env, execArgv });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.on('data', (s: string) => (this.log += s));

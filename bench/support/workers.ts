@@ -15,7 +15,6 @@ type Worker = (args: string[]) => void;
 export const WORKERS: Record<string, () => Worker> = {
   'echo-server': () => (require('./echo-server') as typeof import('./echo-server')).main,
   'frame-pipe': () => (require('./frame-pipe') as typeof import('./frame-pipe')).main,
-  'node-host': () => (require('./node-host') as typeof import('./node-host')).main,
   'crypto-worker': () => (require('./crypto-worker') as typeof import('./crypto-worker')).main,
 };
 

@@ -48,7 +48,7 @@ How to read the report: README, section "Benchmarks".
 
 /**
  * `timenode bench-worker NAME [ARGS]`: a helper process of `timenode bench`
- * (bench/support/workers.ts: echo-server, frame-pipe, node-host,
+ * (bench/support/workers.ts: echo-server, frame-pipe,
  * crypto-worker). Not listed in --help: only the bench starts it, through the
  * same entry point it runs from, so the single-file builds need nothing
  * beside them. The single-file builds dispatch it in src/sea/main.ts before
@@ -60,7 +60,7 @@ export const benchWorker: Command = {
   usage: `Usage: timenode bench-worker NAME [ARGS]
 
 Internal: one helper process of \`timenode bench\` (echo-server, frame-pipe,
-node-host, crypto-worker), started by the bench itself over IPC.
+crypto-worker), started by the bench itself over IPC.
 `,
   async run(argv) {
     if (argv[0] === '--help' || argv[0] === '-h') {

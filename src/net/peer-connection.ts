@@ -8,6 +8,7 @@ import { randomBytes } from '../crypto';
 import type { NodeConfig } from '../node/config';
 import type { Logger } from '../node/log';
 import { REJECT_CODES, RejectCode, WireError } from '../wire/errors';
+import { pongPayload, readPing } from '../wire/liveness-codec';
 import { decodeMessage, encodeMessage, Message, MessageOf, MessageType, rejectMessage } from '../wire/messages';
 import { signAuth, verifyAuth } from './auth';
 import type { Framing } from './framing';
@@ -308,6 +309,7 @@ export class PeerConnection {
     let handled = 0;
     const max = this.ctx.config.limits.maxMessagesPerTurn;
     const turnEnds = performance.now() + this.ctx.config.limits.maxTurnMs;
+    this.queue.beginTurn();
     // A handler may close us (ban, duplicate): the rest is not ours to handle.
     while (this.isOpen && handled < max && (handled === 0 || performance.now() < turnEnds)) {
       if (this.queue.controlBackedUp) {
@@ -373,7 +375,7 @@ export class PeerConnection {
     const payload = this.backlog[this.backlogAt++] as Buffer;
     let msg;
     try {
-      msg = decodeMessage(payload);
+      msg = readPing(payload) ?? decodeMessage(payload);
     } catch (err) {
       this.protocolError(err);
       return undefined;
@@ -416,7 +418,7 @@ export class PeerConnection {
       reject: (m) => this.onReject(m),
       ping: (m) => {
         this.noteHeight(m.height);
-        this.send({ type: 'pong', nonce: m.nonce, time: this.ctx.scheduler.now(), height: this.ctx.chain().height });
+        this.sendEncoded('pong', pongPayload(m.nonce, this.ctx.scheduler.now(), this.ctx.chain().height));
       },
       pong: (m) => {
         this.noteHeight(m.height);

@@ -45,6 +45,8 @@ export class SendQueue {
   private waitingForDrain = false;
   private closed = false;
   private writable: (() => void) | undefined;
+  /** Set while the connection's loop handles a turn: it flushes at the end, so nothing needs scheduling. */
+  private inTurn = false;
   /** When the data lane last became full, or undefined while it has room: a peer full for too long is `slow`. */
   fullSince: number | undefined;
   readonly stats: SendQueueStats = { queuedBytes: 0, queuedMessages: 0, droppedData: 0, droppedControl: 0, writtenBytes: 0, writes: 0 };
@@ -102,6 +104,11 @@ export class SendQueue {
     return kept;
   }
 
+  /** The loop starts a turn: what it queues goes out at the turn's flush(), in one write. */
+  beginTurn(): void {
+    this.inTurn = true;
+  }
+
   /** True while control frames pile up behind a socket that does not take them: read nothing more from this peer. */
   get controlBackedUp(): boolean {
     return this.waitingForDrain && this.control.length >= CONTROL_HIGH_WATER;
@@ -117,6 +124,7 @@ export class SendQueue {
    * calls it at the end of a turn so a pong leaves in the turn its ping arrived.
    */
   flush(): void {
+    this.inTurn = false;
     if (this.waitingForDrain) return;
     this.flushNow();
   }
@@ -175,7 +183,7 @@ export class SendQueue {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.waitingForDrain) return;
+    if (this.flushScheduled || this.waitingForDrain || this.inTurn) return;
     this.flushScheduled = true;
     // Everything queued in this tick goes out in one write.
     setImmediate(() => {
