@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_MEMORY_MB, verifyThreadsFor } from '../node/budget';
 import { DEFAULT_LIMITS, MAX_VERIFY_THREADS, Profile } from '../node/config';
-import type { Level } from '../node/log';
+import type { Level, LogFormat } from '../node/log';
 import { parseEndpoint } from '../net/ip';
 import { DEFAULT_BAUD, parseSerialSpec, SerialSpec } from '../net/serial-spec';
 import { Setting, SettingError, SettingTable, Values } from './settings';
@@ -129,7 +129,12 @@ export const START_SETTINGS = {
       return n;
     },
   } satisfies Setting<number>,
-  'log-level': oneOf<Level>(['debug', 'info', 'warn', 'error'], 'The least severe level written.', 'info'),
+  'log-level': oneOf<Level>(['debug', 'info', 'warn', 'error'], 'The least severe level written; SIGHUP re-reads it from the file and environment.', 'info'),
+  'log-format': oneOf<LogFormat>(
+    ['text', 'json'],
+    'One line per event on stderr: text (time, level, [component], sentence, key=value) or one JSON object per line. Under systemd (JOURNAL_STREAM names stderr) a line has no time of its own and starts with its syslog priority <N>, so journalctl -p warning works.',
+    'text',
+  ),
   'require-native': {
     type: 'boolean',
     help: 'Refuse to start unless every hot path runs native (TIMENODE_NATIVE=1 does the same; TIMENODE_NATIVE=0 forces the no-addon fallbacks).',

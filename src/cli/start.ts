@@ -6,7 +6,7 @@ import { parseGenesis } from '../chain/genesis';
 import { availableParallelism } from 'node:os';
 import { configFor } from '../node/config';
 import { loadOrCreateKey } from '../node/keyfile';
-import { createLogger, Logger } from '../node/log';
+import { createLogger, DEFAULT_RATE_LIMIT, Logger, RootLogger, stderrIsJournal } from '../node/log';
 import { ControlSocketError } from '../node/control-socket';
 import { Node } from '../node/node';
 import { loadSerialPort } from '../net/serial-transport';
@@ -17,7 +17,7 @@ import { applyBudget, BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBu
 import { backendChoices } from '../hotpath/selection';
 import { CliError, Command } from './args';
 import { parseSettingFlags, resolveSettings, settingsHelp } from './settings';
-import { START_SETTINGS } from './start-settings';
+import { START_SETTINGS, StartSettings } from './start-settings';
 import { peerCaps } from './peer-caps';
 import type { NodeCommand } from './devnet';
 
@@ -67,7 +67,8 @@ export const start: Command = {
     }
     const genesis = parseGenesis(text, genesisFile);
     const { keys, created } = loadOrCreateKey(dataDir);
-    const log = createLogger('node', level);
+    const log = createLogger('node', level, undefined, { format: settings['log-format'] ?? 'text', journald: stderrIsJournal(), rateLimit: DEFAULT_RATE_LIMIT });
+    process.on('SIGHUP', () => reload(argv, settings, log));
     if (created) log.info(`created a new node key in ${dataDir}`, { public: keys.publicKey.toString('hex') });
 
     const maxMemoryMb = settings['max-memory'] ?? DEFAULT_MAX_MEMORY_MB;
@@ -99,6 +100,26 @@ export const start: Command = {
     return shutdown.serve(node);
   },
 };
+
+/**
+ * SIGHUP: the settings are read again (flags, environment, file). The log
+ * level takes effect at once; logs go to stderr, which systemd or the
+ * shell owns, so there is no file to reopen; any other change is named as
+ * needing a restart. A bad file is logged and the running settings kept.
+ */
+function reload(argv: string[], running: StartSettings, log: RootLogger): void {
+  let next: ReturnType<typeof resolveSettings<typeof START_SETTINGS>>;
+  try {
+    next = resolveSettings(START_SETTINGS, parseSettingFlags(START_SETTINGS, argv));
+  } catch (err) {
+    log.warn(`SIGHUP: settings not reloaded: ${(err as Error).message}`);
+    return;
+  }
+  const level = next.values['log-level'] ?? 'info';
+  log.setLevel(level);
+  const changed = Object.keys(START_SETTINGS).filter((k) => k !== 'log-level' && JSON.stringify(next.values[k as keyof typeof START_SETTINGS]) !== JSON.stringify(running[k as keyof StartSettings]));
+  log.info(`SIGHUP: settings re-read${next.file ? ` from ${next.file}` : ''}; log level ${level}${changed.length > 0 ? `; needs a restart to apply: ${changed.join(', ')}` : ''}`);
+}
 
 /** --require-native from the environment or the file (the flag itself is acted on by bin/timenode before any module loads). */
 function requireNative(): void {

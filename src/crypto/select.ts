@@ -18,8 +18,8 @@ export interface PathChoice<T extends { readonly impl: string }> {
 
 export function choose<T extends { readonly impl: string }>(choice: PathChoice<T>): T {
   const mode = nativeMode();
-  const take = (kind: BackendKind, backend: T, why: string): T => {
-    recordChoice({ path: choice.path, kind, impl: backend.impl, why });
+  const take = (kind: BackendKind, backend: T, why: string, failed = false): T => {
+    recordChoice({ path: choice.path, kind, impl: backend.impl, why, ...(failed && { failed }) });
     return backend;
   };
   if (mode === 'off') return take('fallback', choice.fallback(), 'TIMENODE_NATIVE=0');
@@ -29,7 +29,7 @@ export function choose<T extends { readonly impl: string }>(choice: PathChoice<T
   } catch (err) {
     const reason = `${NATIVE_ADDON} did not load (${firstLine(err)})`;
     if (mode === 'required') throw new NativeRequiredError(choice.path, reason);
-    return take('fallback', choice.fallback(), reason);
+    return take('fallback', choice.fallback(), reason, true);
   }
   if (mode === 'required') return take('native', native, 'TIMENODE_NATIVE=1');
   if (choice.bench.nativeWins) return take('native', native, `native is faster (bench: ${choice.bench.figures})`);

@@ -15,6 +15,8 @@ export interface BackendChoice {
   impl: string;
   /** Why this one: "native by default", "TIMENODE_NATIVE=0", "addon not built: …", "ts is faster (bench: …)". */
   why: string;
+  /** Native was the choice here and could not be used (addon missing or broken): the one fallback worth a warning. */
+  failed?: boolean;
 }
 
 export class NativeRequiredError extends Error {

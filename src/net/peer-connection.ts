@@ -129,7 +129,8 @@ export class PeerConnection {
     this.remote = transport.remote;
     this.localIp = transport.localIp;
     this.openedAt = ctx.scheduler.now();
-    this.log = ctx.log.child(`${this.key} ${this.direction === 'inbound' ? '<-' : '->'}`);
+    // IP and direction in the component, the node key (once the hello named it) as a field: on every peer line.
+    this.log = ctx.log.child(`${this.key} ${this.direction === 'inbound' ? '<-' : '->'}`, () => ({ node: this.hello?.node.toString('hex').slice(0, 16) }));
     const limits = ctx.config.limits;
     const line = transport.line;
     this.queue = new SendQueue(

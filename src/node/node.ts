@@ -139,11 +139,11 @@ export class Node implements StatusSource {
       height: this.chain.position().height,
       masternode: this.chain.isMasternode,
     });
-    // A node that fell back says so at start: a silent fallback is a silent slowdown.
+    // A chosen default (ts where it measured faster, TIMENODE_NATIVE=0) is information; only
+    // a native path that was wanted and could not load is a warning: a silent slowdown otherwise.
     for (const c of backendChoices()) {
-      const line = `hot path ${c.path}: ${c.kind} (${c.impl}): ${c.why}`;
-      if (c.kind === 'native') this.log.info(line);
-      else this.log.warn(line);
+      if (c.failed) this.log.warn(`hot path ${c.path}: native failed, running ${c.impl}: ${c.why}`);
+      else this.log.info(`hot path ${c.path}: ${c.impl}: ${c.why}`);
     }
     this.log.info(this.verifyThreadsLine());
     for (const spec of this.opts.serial ?? []) this.serialLinks.add(spec);

@@ -26,14 +26,14 @@ export function chooseBackend<T>(path: string, ts: T, native: (addon: Addon, byM
   const load = loadAddon();
   if (!load.addon) {
     if (mode === 'required') throw new NativeRequiredError(path, load.error);
-    return useTs(`${load.error}; the measured default here is native`);
+    return useTs(`${load.error}; the measured default here is native`, true);
   }
   const impl = path === 'crc32c' ? `timenode addon (${load.addon.crc32cImpl})` : 'timenode addon';
   recordChoice({ path, kind: 'native', impl, why: mode === 'required' ? 'TIMENODE_NATIVE=1' : measured.why });
   return native(load.addon, mode === 'auto');
 
-  function useTs(why: string): T {
-    recordChoice({ path, kind: 'fallback', impl: 'ts', why });
+  function useTs(why: string, failed = false): T {
+    recordChoice({ path, kind: 'fallback', impl: 'ts', why, ...(failed && { failed }) });
     return ts;
   }
 }
