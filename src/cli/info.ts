@@ -6,7 +6,9 @@ import { getHeapStatistics } from 'node:v8';
 import { BackendChoice, backendChoices, nativeMode } from '../hotpath/selection';
 import { AddonLoad, embeddedAddons } from '../sea/addon-loader';
 import { Packaging, packaging, version } from '../sea/runtime';
-import { Command, parseFlags } from './args';
+import { CliError, Command, parseFlags } from './args';
+import { askControlSocket, ControlSocketError } from '../node/control-socket';
+import type { NodeStatus } from '../node/status';
 import { readdirSync } from 'node:fs';
 import { loadSerialPort } from '../net/serial-transport';
 // The serial link's hot paths (COBS, CRC-32C) load only with serial framing; load them so info reports every path.
@@ -33,6 +35,32 @@ export interface SerialInfo {
   detail: string;
   /** Serial devices present now (USB adapters, a board's UART). */
   devices: string[];
+  /** With --data DIR: the serial links of the node running there, from its control socket. */
+  links?: SerialLinkLine[];
+}
+
+export interface SerialLinkLine {
+  path: string;
+  baud: number;
+  state: string;
+  bytesPerSecIn: number;
+  bytesPerSecOut: number;
+  crcDrops: number;
+  rttMs: number | undefined;
+}
+
+/** The running node's serial links: established peers with their figures, and ports not (yet) linked. */
+export function serialLinksOf(s: NodeStatus): SerialLinkLine[] {
+  const lines: SerialLinkLine[] = [];
+  for (const p of s.peers) {
+    const l = p.serial;
+    if (l) lines.push({ path: l.path, baud: l.baud, state: p.state, bytesPerSecIn: l.bytesPerSecIn, bytesPerSecOut: l.bytesPerSecOut, crcDrops: l.crcDrops, rttMs: p.rttMs });
+  }
+  for (const link of s.serialLinks) {
+    if (lines.some((l) => l.path === link.path)) continue;
+    lines.push({ path: link.path, baud: link.baud, state: link.open ? 'handshaking' : 'port closed, reopening', bytesPerSecIn: 0, bytesPerSecOut: 0, crcDrops: 0, rttMs: undefined });
+  }
+  return lines;
 }
 
 /** Names a board's UARTs and USB-serial adapters take; ttyS* is left out (every PC lists 32 of them). */
@@ -109,24 +137,45 @@ export function formatInfo(info: Info): string {
   for (const c of info.hotPaths) lines.push(`  ${c.path.padEnd(14)} ${c.kind.padEnd(8)} ${c.impl.padEnd(30)} ${c.why}`);
   lines.push(`serial     ${info.serial.ok ? 'yes' : 'no'}: ${info.serial.detail}`);
   lines.push(`  devices  ${info.serial.devices.length === 0 ? 'none found' : info.serial.devices.join('  ')}`);
-  lines.push('  live serial peers (path, baud, bytes/s, CRC drops, RTT): the devnet status view, and a log line per link every 60 s');
+  const links = info.serial.links;
+  if (links === undefined) lines.push('  links    give --data DIR for the serial links of the node running there');
+  else if (links.length === 0) lines.push('  links    none (the node runs without --serial)');
+  for (const l of links ?? []) {
+    const rtt = l.rttMs === undefined ? '-' : `${Math.round(l.rttMs)} ms`;
+    lines.push(`  link     ${l.path} ${l.baud} baud  ${l.state}  in ${l.bytesPerSecIn} B/s  out ${l.bytesPerSecOut} B/s  crc drops ${l.crcDrops}  rtt ${rtt}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+async function liveLinks(dataDir: string): Promise<SerialLinkLine[]> {
+  let answer: unknown;
+  try {
+    answer = await askControlSocket(dataDir, 'status');
+  } catch (err) {
+    if (err instanceof ControlSocketError) throw new CliError(err.message, 1);
+    throw err;
+  }
+  if (typeof answer !== 'object' || answer === null || 'error' in answer) throw new CliError(`the node on ${dataDir} did not give its status`, 1);
+  return serialLinksOf(answer as NodeStatus);
 }
 
 export const info: Command = {
   name: 'info',
-  usage: `Usage: timenode info [--json]
+  usage: `Usage: timenode info [--json] [--data DIR]
 
 Prints the version, how this copy is packaged (single executable, portable
 bundle or sources), platform, Node version, V8's heap limit (set it with
 NODE_OPTIONS=--max-old-space-size=MB), the native addons a single executable
 unpacked, which backend each hot path runs on and why, and whether serial
 links work here (the serialport addon) with the serial devices present.
+With --data DIR it also lists the serial links of the node running on DIR
+(path, baud, state, bytes/s, CRC drops, RTT), asked over DIR/control.sock.
 `,
   async run(argv) {
-    const flags = parseFlags(info, argv, { json: { type: 'boolean' } });
+    const flags = parseFlags(info, argv, { json: { type: 'boolean' }, data: { type: 'string' } });
     if (!flags) return 0;
     const collected = collectInfo();
+    if (flags.data !== undefined) collected.serial.links = await liveLinks(flags.data);
     process.stdout.write(flags.json ? `${JSON.stringify(collected, null, 2)}\n` : formatInfo(collected));
     return 0;
   },

@@ -5,6 +5,8 @@
 // (127.13.1.x); killing the pty pair closes the link and restarting it
 // reconnects.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { signTx } from '../../src/chain/signing';
@@ -12,9 +14,10 @@ import { renderStatus } from '../../src/cli/status-view';
 import { generateKeyPair, KeyPair, randomBytes } from '../../src/crypto';
 import type { NodeStatus, PeerStatus } from '../../src/node/status';
 import { removeDir, tempDir } from '../support/harness';
-import { makeChain, NodeProcess, portFreeOn, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
+import { makeChain, NodeProcess, portFreeOn, TIMENODE_BIN, waitUntil, withNodes, writeGenesis, writeKeyFile } from '../support/processes';
 import { PtyPair, serialPeer } from '../support/serial';
 
+const run = promisify(execFile);
 const IP_A = '127.13.1.1';
 const IP_B = '127.13.1.2';
 const IP_C = '127.13.1.3';
@@ -71,6 +74,9 @@ test('two nodes joined only by a pty pair: handshake over serial:PATH with the i
       assert.equal(pb.serial?.crcDrops, 0);
       assert.ok(a.lines(/established outbound .*tty-a node=/).some((l) => l.includes(kb.publicKey.toString('hex').slice(0, 16))), 'A names B by the key in its hello');
       const view = renderStatus([{ name: 'B', listen: `${IP_B}:${port}`, pid: b.pid, status: sb, exited: undefined }], Date.now(), '');
+      // `timenode info --data DIR` asks the running node over its control socket.
+      const { stdout } = await run(process.execPath, [TIMENODE_BIN, 'info', '--data', join(dir, 'a')]);
+      assert.match(stdout, new RegExp(`link +${pair.a} 115200 baud  established  in \\d+ B/s  out \\d+ B/s  crc drops 0  rtt \\d+ ms`), stdout);
       assert.match(view, new RegExp(`serial ${pair.b} 115200 baud  in \\d+ B/s  out \\d+ B/s  crc drops 0`), `the status view shows the serial peer:\n${view}`);
 
       sb = await waitUntil('B synced A\'s chain', async () => ((sb = await b.status()).height === CHAIN ? sb : undefined), { timeoutMs: 60_000, describe });
