@@ -4,6 +4,7 @@ import { BlockStoreError } from '../chain/block-store';
 import { GenesisError } from '../chain/genesis';
 import { ControlSocketError } from '../node/control-socket';
 import { KeyFileError } from '../node/keyfile';
+import { version } from '../sea/runtime';
 import { CliError, Command } from './args';
 import { bench, benchWorker } from './bench';
 import { config } from './config-command';
@@ -28,7 +29,7 @@ Commands:
   info      version, packaging, platform and which hot paths run native
   bench     measure RTT, relay, sync, codec, crypto and memory; print a Markdown report
 
-Run \`timenode <command> --help\` for a command's flags.
+Run \`timenode <command> --help\` for a command's flags, \`timenode --version\` for the version.
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -36,6 +37,10 @@ export async function main(argv: string[]): Promise<void> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);
     process.exitCode = name === undefined ? 2 : 0;
+    return;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`timenode ${version()}\n`);
     return;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseGenesis } from '../chain/genesis';
 import { availableParallelism } from 'node:os';
 import { configFor } from '../node/config';
-import { loadOrCreateKey } from '../node/keyfile';
+import { keyFileModeWarning, loadOrCreateKey } from '../node/keyfile';
 import { createLogger, DEFAULT_RATE_LIMIT, Logger, RootLogger, stderrIsJournal } from '../node/log';
 import { ControlSocketError } from '../node/control-socket';
 import { Node } from '../node/node';
@@ -20,6 +20,9 @@ import { parseSettingFlags, resolveSettings, settingsHelp } from './settings';
 import { START_SETTINGS, StartSettings } from './start-settings';
 import { peerCaps } from './peer-caps';
 import type { NodeCommand } from './devnet';
+
+/** A clean stop (peers closed, store and address book flushed) takes well under a second; past this the process exits anyway. */
+const STOP_DEADLINE_MS = 5000;
 
 /** How often a parent process (the devnet runner, tests) gets a status snapshot over IPC. */
 export const STATUS_EVERY_MS = 1000;
@@ -70,6 +73,8 @@ export const start: Command = {
     const log = createLogger('node', level, undefined, { format: settings['log-format'] ?? 'text', journald: stderrIsJournal(), rateLimit: DEFAULT_RATE_LIMIT });
     process.on('SIGHUP', () => reload(argv, settings, log));
     if (created) log.info(`created a new node key in ${dataDir}`, { public: keys.publicKey.toString('hex') });
+    const keyWarning = keyFileModeWarning(dataDir);
+    if (keyWarning) log.warn(keyWarning);
 
     const maxMemoryMb = settings['max-memory'] ?? DEFAULT_MAX_MEMORY_MB;
     const verifyThreads = verifyThreadsFlag ?? verifyThreadsFor(availableParallelism(), maxMemoryMb);
@@ -188,7 +193,13 @@ class Shutdown {
   private stopNode(): void {
     const node = this.node as Node;
     const finish = this.finish as (code: number) => void;
+    // A stop that hangs (a peer socket, a disk) must not keep a service manager waiting for its kill timeout.
+    const deadline = setTimeout(() => {
+      this.log.error(`stop did not finish within ${STOP_DEADLINE_MS} ms: exiting without it`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
     const done = (code: number): void => {
+      clearTimeout(deadline);
       // The IPC channel would keep the process alive after the node has stopped.
       if (process.connected) process.disconnect();
       finish(code);

@@ -86,6 +86,19 @@ function parseKeyFile(file: string, text: string): KeyPair {
   return keys;
 }
 
+/** A warning naming the mode when DIR/node.key can be read or written by others than its owner (the seed is the node's identity). */
+export function keyFileModeWarning(dataDir: string): string | undefined {
+  const file = keyFilePath(dataDir);
+  let mode: number;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+  if ((mode & 0o077) === 0) return undefined;
+  return `key file ${file} has mode ${mode.toString(8).padStart(4, '0')}: others can read the node's secret seed; run chmod 600 ${file}`;
+}
+
 /** Loads DIR/node.key, creating DIR and a fresh key when the file is absent. */
 export function loadOrCreateKey(dataDir: string): { keys: KeyPair; created: boolean } {
   try {
