@@ -17,7 +17,7 @@ import { brief, Mesh, validChain } from './support/mesh';
 const INTERVAL = 1000;
 const LOOP_MS = 60_000;
 
-test('node 1 killed with SIGKILL and restarted every few seconds for a minute: no block lost or corrupt, and it converges', async (t) => {
+test('node 1 killed with SIGKILL and restarted every few seconds for a minute: no block lost or corrupt, and it converges', { timeout: 240_000 }, async (t) => {
   const dir = tempDir('timenode-faults-kill-');
   let mesh: Mesh | undefined;
   try {

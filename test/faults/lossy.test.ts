@@ -22,9 +22,13 @@ const DROPS = 4;
 const DROP_EVERY_MS = 3000;
 const CUTS = 3;
 
-test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights within one block, every tx final everywhere, the stall found by the ping deadline', async (t) => {
+test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights within one block, every tx final everywhere, the stall found by the ping deadline', { timeout: 240_000 }, async (t) => {
   const dir = tempDir('timenode-faults-lossy-');
   let mesh: Mesh | undefined;
+  // Background loops of the test, stopped whatever happens: a loop left running would keep the file's process alive.
+  let sampling = true;
+  let sampler: Promise<void> | undefined;
+  let watch: ReturnType<typeof setInterval> | undefined;
   try {
     await withNodes(async (group) => {
       mesh = await Mesh.start(group, dir, { tag: 'l', subnetBase: 30, count: 3, interval: INTERVAL });
@@ -39,8 +43,7 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
       await waitUntil('a full mesh', async () => (await poll()).every((s) => s.peers.filter((p) => p.state === 'established').length === 2 && s.height >= 1) || undefined, { timeoutMs: 20_000, describe });
 
       // Heights are sampled all along: apart by more than one block means a node fell an interval behind.
-      let sampling = true;
-      const sampler = (async () => {
+      sampler = (async () => {
         while (sampling) {
           const s = await poll().catch(() => last);
           const heights = s.map((x) => x.height);
@@ -72,7 +75,7 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
       const acceptedBefore = flappy.counts.accepted;
       const accepts: number[] = [];
       const drops: number[] = [];
-      const watch = setInterval(() => {
+      watch = setInterval(() => {
         while (accepts.length < flappy.counts.accepted - acceptedBefore) accepts.push(Date.now());
       }, 20);
       for (let k = 0; k < DROPS; k++) {
@@ -125,6 +128,9 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
       for (const n of m.nodes) assert.deepEqual(n.lines(/protocol error|banning/), [], `${n.name}: a cut frame is not a protocol error`);
     });
   } finally {
+    sampling = false;
+    clearInterval(watch);
+    await sampler;
     await mesh?.close();
     removeDir(dir);
   }

@@ -26,7 +26,7 @@ function payment(): { tx: ReturnType<typeof signTx>; id: string } {
   return { tx, id: short(txId(tx)) };
 }
 
-test('4 masternodes split 2+2 both make blocks; healed, all follow one chain within 30 s and no final tx is lost', async (t) => {
+test('4 masternodes split 2+2 both make blocks; healed, all follow one chain within 30 s and no final tx is lost', { timeout: 240_000 }, async (t) => {
   const dir = tempDir('timenode-faults-partition-');
   let mesh: Mesh | undefined;
   try {

@@ -40,7 +40,7 @@ function blocksOn(g: Genesis, base: Block | undefined, count: number, firstR: nu
   return out;
 }
 
-test('two islands at the same height on different branches converge, once joined, on the branch with the lower first hash', async (t) => {
+test('two islands at the same height on different branches converge, once joined, on the branch with the lower first hash', { timeout: 240_000 }, async (t) => {
   const dir = tempDir('timenode-faults-tie-');
   let mesh: Mesh | undefined;
   const chains: Block[][] = [];
