@@ -1,6 +1,7 @@
 // The transaction pool of PROTOCOL.md §5 "Votes and finality": the txs this
 // node has seen, the outpoints they lock, the votes counted toward each, and
-// which txs are final. Pure state: no sockets and no timers. The caller passes
+// the step to finality (what is remembered after it: finality-memory.ts;
+// a tx's own sanity: tx-sanity.ts; the bounds: tx-pool-limits.ts). Pure state: no sockets and no timers. The caller passes
 // the time in, so every rule can be tested without a network or a clock.
 //
 // Any peer can send any number of valid txs, votes and proofs, so every map
@@ -9,70 +10,19 @@
 //
 // Keys are hex strings: a txid as its 64 hex characters, an outpoint as
 // `${txid hex}:${index}`. Buffers compare by identity in a Map, hex by value.
-import { HASH_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type KeyPair } from '../crypto';
+import { HASH_BYTES, type KeyPair } from '../crypto';
+import { FinalityMemory } from './finality-memory';
+import { forgetOldestOf } from './forget-oldest';
 import { quorumFor } from './genesis';
 import { LayoutError, txId } from './layouts';
 import { signVote, verifyTx, verifyVote } from './signing';
+import { DEFAULT_TX_POOL_LIMITS, TxPoolLimits, validateLimits } from './tx-pool-limits';
+import { hex, outpointKey, shortHex, txBytes, txProblem } from './tx-sanity';
 import type { Tx, TxInput, Vote } from './types';
 
-/** §4: a tx holds at most 64 inputs and 64 outputs. */
-export const MAX_TX_INPUTS = 64;
-export const MAX_TX_OUTPUTS = 64;
-/** What a tx costs against `maxBytes`: from + sig + time, then txid + index per input and to + amount per output. */
-const TX_FIXED_BYTES = PUBLIC_KEY_BYTES + SIGNATURE_BYTES + 8;
-const TX_INPUT_BYTES = HASH_BYTES + 8;
-const TX_OUTPUT_BYTES = PUBLIC_KEY_BYTES + 8;
-/** The largest tx the schema allows; a pool smaller than this could never hold one. */
-export const MAX_TX_BYTES = TX_FIXED_BYTES + MAX_TX_INPUTS * TX_INPUT_BYTES + MAX_TX_OUTPUTS * TX_OUTPUT_BYTES;
-const U64_MAX = (1n << 64n) - 1n;
-
-export interface TxPoolLimits {
-  /** Unfinalized txs held; past it the oldest is evicted (its locks released, so a later tx spending the same input is no longer a conflict here). */
-  maxTxs: number;
-  /** Bytes of unfinalized txs held (see `txBytes`); enforced like `maxTxs`. */
-  maxBytes: number;
-  /**
-   * Finalized txids remembered. A forgotten one is new again: its tx would be
-   * pooled again (unless `spent` still names it) and a proof for it accepted
-   * and relayed again, and it would be offered to a block again, so the block
-   * layer must not list a txid its chain already holds. An unclaimed txid
-   * forgotten here is never offered to a block: at 10,000 txids a block, that
-   * takes blocks falling behind finality by five full blocks.
-   */
-  maxFinalizedRemembered: number;
-  /**
-   * Outpoints remembered as spent by a final tx. A forgotten one can be
-   * spent again as far as this node can tell: masternodes that forgot it too
-   * would vote for the second spend. There is no UTXO set in TNP/1, so this
-   * memory is the only double-spend guard after a tx leaves the pool.
-   */
-  maxSpentRemembered: number;
-  /** How far ahead of `now` a tx's `time` may be; beyond it the tx is invalid (a clock that far off is a broken sender). */
-  maxFutureMs: number;
-  /**
-   * Votes held for txs not (yet) in the pool: votes race their tx across the
-   * network. Past it the oldest txid's votes are all dropped; if that tx
-   * arrives later its votes must arrive again (or its proof) to finalize it.
-   */
-  maxPendingVotes: number;
-  /**
-   * (txid, own key) pairs this node has voted on. A forgotten pair lets
-   * `voteFor` vote again for a tx evicted and received again, and that second
-   * vote may differ (the conflict may have changed): peers would see it as
-   * equivocation. Kept as long as finalized txids.
-   */
-  maxOwnVotesRemembered: number;
-}
-
-export const DEFAULT_TX_POOL_LIMITS: TxPoolLimits = {
-  maxTxs: 10_000,
-  maxBytes: 8 * 1024 * 1024,
-  maxFinalizedRemembered: 50_000,
-  maxSpentRemembered: 200_000,
-  maxFutureMs: 60_000,
-  maxPendingVotes: 16_384,
-  maxOwnVotesRemembered: 50_000,
-};
+export { DEFAULT_TX_POOL_LIMITS, validateLimits } from './tx-pool-limits';
+export type { TxPoolLimits } from './tx-pool-limits';
+export { MAX_TX_BYTES, MAX_TX_INPUTS, MAX_TX_OUTPUTS, txBytes } from './tx-sanity';
 
 export type TxVerdict =
   /**
@@ -138,73 +88,6 @@ interface PoolEntry {
   readonly votes: VoteSet;
 }
 
-/** Size of a tx against `maxBytes`: its fields, without CBOR overhead. */
-export function txBytes(tx: Pick<Tx, 'inputs' | 'outputs'>): number {
-  return TX_FIXED_BYTES + TX_INPUT_BYTES * tx.inputs.length + TX_OUTPUT_BYTES * tx.outputs.length;
-}
-
-function hex(b: Buffer): string {
-  return b.toString('hex');
-}
-
-function outpointKey(input: TxInput): string {
-  return `${hex(input.txid)}:${input.index}`;
-}
-
-function shortHex(keyHex: string): string {
-  return keyHex.slice(0, 16);
-}
-
-/** Drops the oldest entries (Map iteration is insertion order) until `map` holds at most `max`. */
-function forgetOldest<K, V>(map: Map<K, V>, max: number, onForget?: (key: K, value: V) => void): void {
-  for (const [key, value] of map) {
-    if (map.size <= max) return;
-    map.delete(key);
-    onForget?.(key, value);
-  }
-}
-
-function forgetOldestOf<K>(set: Set<K>, max: number): void {
-  for (const key of set) {
-    if (set.size <= max) return;
-    set.delete(key);
-  }
-}
-
-/** The schema-level sanity of §4: what makes a tx meaningless whatever its signature. */
-function txProblem(tx: Tx, latestTime: number): string | undefined {
-  if (tx.from.length !== PUBLIC_KEY_BYTES) return `from must be ${PUBLIC_KEY_BYTES} bytes, got ${tx.from.length}`;
-  if (tx.sig.length !== SIGNATURE_BYTES) return `sig must be ${SIGNATURE_BYTES} bytes, got ${tx.sig.length}`;
-  if (tx.inputs.length === 0) return 'a tx must spend at least one input';
-  if (tx.inputs.length > MAX_TX_INPUTS) return `${tx.inputs.length} inputs; at most ${MAX_TX_INPUTS}`;
-  if (tx.outputs.length > MAX_TX_OUTPUTS) return `${tx.outputs.length} outputs; at most ${MAX_TX_OUTPUTS}`;
-  const seen = new Set<string>();
-  for (const [i, input] of tx.inputs.entries()) {
-    if (input.txid.length !== HASH_BYTES) return `inputs[${i}].txid must be ${HASH_BYTES} bytes, got ${input.txid.length}`;
-    if (!Number.isSafeInteger(input.index) || input.index < 0) return `inputs[${i}].index must be an integer ≥ 0, got ${input.index}`;
-    const key = outpointKey(input);
-    if (seen.has(key)) return `duplicate input ${shortHex(key)}…:${input.index} (inputs[${i}])`;
-    seen.add(key);
-  }
-  for (const [i, output] of tx.outputs.entries()) {
-    if (output.to.length !== PUBLIC_KEY_BYTES) return `outputs[${i}].to must be ${PUBLIC_KEY_BYTES} bytes, got ${output.to.length}`;
-    if (typeof output.amount !== 'bigint' || output.amount < 0n || output.amount > U64_MAX) return `outputs[${i}].amount must be in 0..2^64−1`;
-  }
-  if (!Number.isSafeInteger(tx.time) || tx.time < 0) return `time must be an integer ≥ 0, got ${tx.time}`;
-  if (tx.time > latestTime) return `time ${tx.time} is more than the allowed clock skew ahead (latest accepted ${latestTime})`;
-  return undefined;
-}
-
-function validateLimits(limits: TxPoolLimits): void {
-  for (const [name, value] of Object.entries(limits)) {
-    const least = name === 'maxFutureMs' ? 0 : 1;
-    if (!Number.isSafeInteger(value) || value < least) throw new RangeError(`TxPool limit ${name} must be an integer ≥ ${least}, got ${value}`);
-  }
-  if (limits.maxBytes < MAX_TX_BYTES) {
-    throw new RangeError(`TxPool limit maxBytes must be ≥ ${MAX_TX_BYTES} (the largest valid tx), got ${limits.maxBytes}`);
-  }
-}
-
 export class TxPool {
   /** Accept votes from distinct members of M that make a tx final. */
   readonly quorum: number;
@@ -216,21 +99,14 @@ export class TxPool {
   private poolBytes = 0;
   /** Outpoint → txid hex of the pooled tx that locked it first. */
   private readonly locks = new Map<string, string>();
-  /** Outpoint → txid hex of the final tx that spent it, oldest first. */
-  private readonly spent = new Map<string, string>();
-  /** Finalized txids, oldest first. */
-  private readonly finalized = new Map<string, Buffer>();
-  /** Finalized txids no block has listed yet, oldest first; always a subset of `finalized`. */
-  private readonly unclaimed = new Map<string, Buffer>();
-  /** Txids a block listed before this node saw them final, so that finality later does not offer them to a block twice. */
-  private readonly claimedAhead = new Set<string>();
+  /** Final txids and what they spent. */
+  private readonly final: FinalityMemory;
   /** Votes for txids that are neither pooled nor final, oldest txid first. */
   private readonly pending = new Map<string, PendingVotes>();
   /** `${txid hex}:${voter hex}` for each vote `voteFor` signed. */
   private readonly ownVotes = new Set<string>();
   private poolVoteCount = 0;
   private pendingVoteCount = 0;
-  private finalizedTotal = 0;
 
   constructor(masternodes: Buffer[], limits?: Partial<TxPoolLimits>) {
     this.limits = { ...DEFAULT_TX_POOL_LIMITS, ...limits };
@@ -238,6 +114,7 @@ export class TxPool {
     this.members = new Set(masternodes.map(hex));
     if (this.members.size === 0) throw new RangeError('TxPool needs at least one masternode: no tx could ever become final');
     this.quorum = quorumFor(this.members.size);
+    this.final = new FinalityMemory(this.limits);
   }
 
   addTx(tx: Tx, now: number): TxVerdict {
@@ -252,16 +129,16 @@ export class TxPool {
       throw err;
     }
     const key = hex(txid);
-    if (this.finalized.has(key)) {
+    if (this.final.has(key)) {
       // A body that hashes to a proven txid is that tx, signature or not: now its inputs can be marked spent.
-      this.markSpent(key, tx.inputs);
+      this.final.markSpent(key, tx.inputs);
       return { kind: 'known', txid };
     }
     if (this.txs.has(key)) return { kind: 'known', txid };
 
     // Before the signature: a lookup is far cheaper than an Ed25519 verify, and a spent input is fatal either way.
     for (const input of tx.inputs) {
-      const by = this.spent.get(outpointKey(input));
+      const by = this.final.spentBy(outpointKey(input));
       if (by === key) return { kind: 'known', txid }; // final, its txid forgotten but its spends still remembered
       if (by !== undefined) {
         return { kind: 'invalid', reason: `input already spent: ${shortHex(hex(input.txid))}…:${input.index} by final tx ${by}` };
@@ -322,7 +199,7 @@ export class TxPool {
     if (!this.members.has(voter)) return { kind: 'invalid', reason: `voter ${voter} is not a masternode` };
     const key = hex(vote.txid);
     // Late votes for a final tx change nothing and need no relay; not verifying them saves the most expensive step.
-    if (this.finalized.has(key)) return { kind: 'known' };
+    if (this.final.has(key)) return { kind: 'known' };
 
     const entry = this.txs.get(key);
     const existing: VoteSet | undefined = entry !== undefined ? entry.votes : this.pending.get(key);
@@ -348,7 +225,7 @@ export class TxPool {
     if (set.accepts < this.quorum) return { kind: 'counted', finalizedNow: undefined };
     // A quorum for a tx whose input a final tx already spent means masternodes
     // voted accept for both: it must not make the second spend final here.
-    if (entry !== undefined && this.spentByOther(key, entry.tx.inputs) !== undefined) {
+    if (entry !== undefined && this.final.spentByOther(key, entry.tx.inputs) !== undefined) {
       return { kind: 'counted', finalizedNow: undefined };
     }
     const proof = [...set.votes.values()].filter((v) => v.accept);
@@ -366,7 +243,7 @@ export class TxPool {
     if (txid.length !== HASH_BYTES) return { kind: 'invalid', reason: `txid must be ${HASH_BYTES} bytes, got ${txid.length}` };
     const key = hex(txid);
     // Only the first valid proof counts and is relayed (§5 Relay); later ones are not even verified.
-    if (this.finalized.has(key)) return { kind: 'known' };
+    if (this.final.has(key)) return { kind: 'known' };
 
     // Cheap checks over all votes first, so that a proof failing them costs no signature checks.
     const voters = new Set<string>();
@@ -396,7 +273,7 @@ export class TxPool {
       checkedSigs.set(voter, sigs);
     }
     if (entry !== undefined) {
-      const conflict = this.spentByOther(key, entry.tx.inputs);
+      const conflict = this.final.spentByOther(key, entry.tx.inputs);
       if (conflict !== undefined) {
         return { kind: 'invalid', reason: `input already spent: ${conflict.input} by final tx ${conflict.by} (two quorums for conflicting txs: masternodes voted for both)` };
       }
@@ -406,34 +283,17 @@ export class TxPool {
   }
 
   isFinal(txid: Buffer): boolean {
-    return this.finalized.has(hex(txid));
+    return this.final.has(hex(txid));
   }
 
   /** Finalized txids not yet claimed by a block, oldest first, up to max. */
   unclaimedFinal(max: number): Buffer[] {
-    const out: Buffer[] = [];
-    for (const txid of this.unclaimed.values()) {
-      if (out.length >= max) break;
-      out.push(txid);
-    }
-    return out;
+    return this.final.unclaimedFinal(max);
   }
 
-  /**
-   * A block listed these txids: they no longer need to go into a block. A
-   * txid not final here yet is remembered, so that its finality later does
-   * not offer it to a block a second time.
-   */
+  /** A block listed these txids (see FinalityMemory.claimed). */
   claimed(txids: Buffer[]): void {
-    for (const txid of txids) {
-      const key = hex(txid);
-      if (this.finalized.has(key)) {
-        this.unclaimed.delete(key);
-      } else {
-        this.claimedAhead.add(key);
-        forgetOldestOf(this.claimedAhead, this.limits.maxFinalizedRemembered);
-      }
-    }
+    this.final.claimed(txids);
   }
 
   /**
@@ -460,23 +320,24 @@ export class TxPool {
   }
 
   stats(): TxPoolStats {
+    const final = this.final.sizes;
     return {
       txs: this.txs.size,
       bytes: this.poolBytes,
       locked: this.locks.size,
-      finalized: this.finalized.size,
-      finalizedTotal: this.finalizedTotal,
+      finalized: final.finalized,
+      finalizedTotal: this.final.total,
       votes: this.poolVoteCount + this.pendingVoteCount,
       pendingVotes: this.pendingVoteCount,
-      spent: this.spent.size,
-      unclaimed: this.unclaimed.size,
+      spent: final.spent,
+      unclaimed: final.unclaimed,
     };
   }
 
   /** For `utxo_state` hints: spent (by a final tx) wins over locked (by a pooled one). */
   lockState(input: TxInput): { state: 'locked' | 'spent' | 'unlocked'; by: Buffer | undefined } {
     const o = outpointKey(input);
-    const spentBy = this.spent.get(o);
+    const spentBy = this.final.spentBy(o);
     if (spentBy !== undefined) return { state: 'spent', by: Buffer.from(spentBy, 'hex') };
     const lockedBy = this.locks.get(o);
     if (lockedBy !== undefined) return { state: 'locked', by: Buffer.from(lockedBy, 'hex') };
@@ -500,22 +361,12 @@ export class TxPool {
     return set;
   }
 
-  /** The first input of `inputs` that a different final tx spent, if any. */
-  private spentByOther(key: string, inputs: TxInput[]): { input: string; by: string } | undefined {
-    for (const input of inputs) {
-      const o = outpointKey(input);
-      const by = this.spent.get(o);
-      if (by !== undefined && by !== key) return { input: o, by };
-    }
-    return undefined;
-  }
-
   private finalize(key: string, txid: Buffer, entry: PoolEntry | undefined): void {
     if (entry !== undefined) {
       this.removeFromPool(key, entry);
       // Whoever held these locks, the outpoints are spent now: a lock by a conflicting tx means nothing any more.
       for (const input of entry.tx.inputs) this.locks.delete(outpointKey(input));
-      this.markSpent(key, entry.tx.inputs);
+      this.final.markSpent(key, entry.tx.inputs);
     } else {
       const early = this.pending.get(key);
       if (early !== undefined) {
@@ -523,20 +374,7 @@ export class TxPool {
         this.pendingVoteCount -= early.votes.size;
       }
     }
-    this.finalized.set(key, txid);
-    this.finalizedTotal++;
-    if (this.claimedAhead.has(key)) this.claimedAhead.delete(key);
-    else this.unclaimed.set(key, txid);
-    forgetOldest(this.finalized, this.limits.maxFinalizedRemembered, (k) => this.unclaimed.delete(k));
-  }
-
-  /** Records a final tx's inputs as spent by it. The first final spend of an outpoint stays recorded. */
-  private markSpent(key: string, inputs: TxInput[]): void {
-    for (const input of inputs) {
-      const o = outpointKey(input);
-      if (!this.spent.has(o)) this.spent.set(o, key);
-    }
-    forgetOldest(this.spent, this.limits.maxSpentRemembered);
+    this.final.record(key, txid);
   }
 
   private removeFromPool(key: string, entry: PoolEntry): void {

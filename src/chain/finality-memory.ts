@@ -1,0 +1,92 @@
+// What the pool remembers once a tx is final (PROTOCOL.md §5 "Votes and
+// finality"): final txids, the outpoints they spent (the only double-spend
+// guard after a tx leaves the pool: TNP/1 has no UTXO set), and which final
+// txids no block has listed yet. Each memory is bounded; what forgetting
+// costs is written beside its bound in TxPoolLimits.
+import { forgetOldest, forgetOldestOf } from './forget-oldest';
+import type { TxPoolLimits } from './tx-pool-limits';
+import { hex, outpointKey } from './tx-sanity';
+import type { TxInput } from './types';
+
+export class FinalityMemory {
+  /** Finalized txids by hex, oldest first. */
+  private readonly finalized = new Map<string, Buffer>();
+  /** Finalized txids no block has listed yet, oldest first; always a subset of `finalized`. */
+  private readonly unclaimed = new Map<string, Buffer>();
+  /** Txids a block listed before this node saw them final, so that finality later does not offer them to a block twice. */
+  private readonly claimedAhead = new Set<string>();
+  /** Outpoint → txid hex of the final tx that spent it, oldest first. */
+  private readonly spent = new Map<string, string>();
+  /** Txs finalized since start, forgotten ones included. */
+  total = 0;
+
+  constructor(private readonly limits: Pick<TxPoolLimits, 'maxFinalizedRemembered' | 'maxSpentRemembered'>) {}
+
+  has(key: string): boolean {
+    return this.finalized.has(key);
+  }
+
+  /** Records txid (hex `key`) as final. */
+  record(key: string, txid: Buffer): void {
+    this.finalized.set(key, txid);
+    this.total++;
+    if (this.claimedAhead.has(key)) this.claimedAhead.delete(key);
+    else this.unclaimed.set(key, txid);
+    forgetOldest(this.finalized, this.limits.maxFinalizedRemembered, (k) => this.unclaimed.delete(k));
+  }
+
+  /** Records a final tx's inputs as spent by it. The first final spend of an outpoint stays recorded. */
+  markSpent(key: string, inputs: TxInput[]): void {
+    for (const input of inputs) {
+      const o = outpointKey(input);
+      if (!this.spent.has(o)) this.spent.set(o, key);
+    }
+    forgetOldest(this.spent, this.limits.maxSpentRemembered);
+  }
+
+  /** The txid hex of the final tx that spent outpoint key `o`, if remembered. */
+  spentBy(o: string): string | undefined {
+    return this.spent.get(o);
+  }
+
+  /** The first input of `inputs` that a final tx other than `key` spent, if any. */
+  spentByOther(key: string, inputs: TxInput[]): { input: string; by: string } | undefined {
+    for (const input of inputs) {
+      const o = outpointKey(input);
+      const by = this.spent.get(o);
+      if (by !== undefined && by !== key) return { input: o, by };
+    }
+    return undefined;
+  }
+
+  /** Finalized txids not yet claimed by a block, oldest first, up to max. */
+  unclaimedFinal(max: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (const txid of this.unclaimed.values()) {
+      if (out.length >= max) break;
+      out.push(txid);
+    }
+    return out;
+  }
+
+  /**
+   * A block listed these txids: they no longer need to go into a block. A
+   * txid not final here yet is remembered, so that its finality later does
+   * not offer it to a block a second time.
+   */
+  claimed(txids: Buffer[]): void {
+    for (const txid of txids) {
+      const key = hex(txid);
+      if (this.finalized.has(key)) {
+        this.unclaimed.delete(key);
+      } else {
+        this.claimedAhead.add(key);
+        forgetOldestOf(this.claimedAhead, this.limits.maxFinalizedRemembered);
+      }
+    }
+  }
+
+  get sizes(): { finalized: number; spent: number; unclaimed: number } {
+    return { finalized: this.finalized.size, spent: this.spent.size, unclaimed: this.unclaimed.size };
+  }
+}
