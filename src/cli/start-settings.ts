@@ -135,6 +135,21 @@ export const START_SETTINGS = {
     'One line per event on stderr: text (time, level, [component], sentence, key=value) or one JSON object per line. Under systemd (JOURNAL_STREAM names stderr) a line has no time of its own and starts with its syslog priority <N>, so journalctl -p warning works.',
     'text',
   ),
+  metrics: {
+    type: 'string',
+    placeholder: 'IP:PORT',
+    help: 'Serve Prometheus metrics on http://IP:PORT/metrics and the status page on http://IP:PORT/ (off by default). A bare PORT listens on 127.0.0.1 only: tunnel it over SSH rather than opening it.',
+    example: '"127.0.0.1:9324"',
+    parse: (v) => {
+      const text = /^\d+$/.test(v) ? `127.0.0.1:${v}` : v;
+      try {
+        parseEndpoint(text);
+      } catch (err) {
+        throw new SettingError(`must be IP:PORT or PORT: ${(err as Error).message}`);
+      }
+      return text;
+    },
+  } satisfies Setting<string>,
   'require-native': {
     type: 'boolean',
     help: 'Refuse to start unless every hot path runs native (TIMENODE_NATIVE=1 does the same; TIMENODE_NATIVE=0 forces the no-addon fallbacks).',

@@ -8,6 +8,7 @@ import { configFor } from '../node/config';
 import { keyFileModeWarning, loadOrCreateKey } from '../node/keyfile';
 import { createLogger, DEFAULT_RATE_LIMIT, Logger, RootLogger, stderrIsJournal } from '../node/log';
 import { ControlSocketError } from '../node/control-socket';
+import { MetricsListenError } from '../node/metrics-server';
 import { Node } from '../node/node';
 import { loadSerialPort } from '../net/serial-transport';
 import { decodeMessage } from '../wire/messages';
@@ -88,7 +89,7 @@ export const start: Command = {
     const sized = applyBudget(budget, base.limits, DEFAULT_CHAIN_LIMITS);
     log.info(describeSplit(budget, base.limits.maxPeers));
     for (const warning of processSettingsWarnings(maxMemoryMb)) log.warn(warning);
-    const node = new Node({ keys, genesis, dataDir, listen, peers, serial, config: { ...base, limits: sized.limits }, chainLimits: sized.chain, log, budgetBytes: budget.totalBytes });
+    const node = new Node({ keys, genesis, dataDir, listen, peers, serial, config: { ...base, limits: sized.limits }, chainLimits: sized.chain, log, budgetBytes: budget.totalBytes, metrics: settings.metrics });
     // Installed before the node starts and never removed: a signal that arrives while a
     // handler is swapped is lost by libuv, and one during start-up still means a clean stop.
     const shutdown = new Shutdown(log);
@@ -98,6 +99,7 @@ export const start: Command = {
       await node.stop().catch(() => undefined);
       if (err instanceof ControlSocketError) throw new CliError(err.message);
       const code = (err as NodeJS.ErrnoException).code;
+      if (err instanceof MetricsListenError) throw new CliError(err.message);
       if (code === 'EADDRINUSE') throw new CliError(`cannot listen on ${listen}: address already in use (is another node running?)`);
       if (code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${listen}: no such local address`);
       throw new CliError(`cannot listen on ${listen}: ${(err as Error).message}`);

@@ -120,6 +120,11 @@ export class VerifyPool {
     if (!opts.lazy) this.start();
   }
 
+  /** Chunks waiting for a worker (or for the main thread): the pool's queue, for metrics. */
+  get queuedChunks(): number {
+    return this.queue.length;
+  }
+
   /** Whether the workers were started (a lazy pool starts them at its first large batch). */
   get running(): boolean {
     return this.started;

@@ -14,6 +14,7 @@ import { compareIps, formatEndpoint, normaliseIp, subnetKey } from './ip';
 import { CloseInfo, Direction, PeerConnection, PeerContext, Transport } from './peer-connection';
 import type { PeerRegistry } from './peer-registry';
 import type { Task } from './scheduler';
+import { TrafficTotals } from './traffic';
 
 /** Failed dials after which a learned (not configured) address is dropped from the dial targets. */
 export const MAX_LEARNED_ATTEMPTS = 8;
@@ -46,6 +47,8 @@ export class ConnectionManager {
   private listenIp: string | undefined;
   /** Every open connection, handshaking or established. */
   private readonly open = new Set<PeerConnection>();
+  /** What closed connections carried (the live ones are summed at each look): lifetime totals for metrics. */
+  readonly closedTraffic = new TrafficTotals();
   private readonly targets = new Map<string, DialTarget>();
   private readonly mismatched = new RedialBlocklist();
   private readonly dialing = new Set<string>();
@@ -265,6 +268,7 @@ export class ConnectionManager {
 
   private onClosed(peer: PeerConnection, info: CloseInfo): void {
     this.open.delete(peer);
+    this.closedTraffic.add(peer);
     const wasRegistered = this.ctx.registry.get(peer.key) === peer;
     this.ctx.registry.unregister(peer);
     if (info.code === 'network' || info.code === 'genesis') {

@@ -2,6 +2,7 @@
 // stream (PROTOCOL.md §2). There is exactly one message loop: the old node
 // ran a second, outbound one that dropped everything but ping/pong. Direction
 // is a field here, consulted only by the duplicate rule.
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { KeyPair } from '../crypto';
 import { randomBytes } from '../crypto';
@@ -181,6 +182,14 @@ export class PeerConnection {
 
   get closed(): CloseInfo | undefined {
     return this.closeInfo;
+  }
+
+  /** Bytes read and written on this link, framing included: the socket's counters (a serial line keeps its own). */
+  get bytes(): { in: number; out: number } {
+    const stream = this.transport.stream;
+    if (stream instanceof Socket) return { in: stream.bytesRead, out: stream.bytesWritten };
+    const line = this.transport.line?.stats();
+    return line ? { in: line.bytesIn, out: line.bytesOut } : { in: 0, out: 0 };
   }
 
   get sendStats(): SendQueue['stats'] {

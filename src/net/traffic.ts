@@ -35,6 +35,33 @@ function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/**
+ * What every connection of this run carried, closed ones included: the
+ * monotonic counters metrics need (a live connection's counters vanish
+ * with it). Bounded like a connection's: known types, plus at most
+ * MAX_UNKNOWN_TYPE_NAMES unknown names and one shared bucket.
+ */
+export class TrafficTotals {
+  readonly in = new Map<string, number>();
+  readonly out = new Map<string, number>();
+  readonly unknown = new Map<string, number>();
+  bytesIn = 0;
+  bytesOut = 0;
+  relayDropped = 0;
+
+  add(c: { traffic: TrafficCounters; bytes: { in: number; out: number }; sendStats: { droppedData: number } }): void {
+    for (const [k, v] of c.traffic.in) this.in.set(k, (this.in.get(k) ?? 0) + v);
+    for (const [k, v] of c.traffic.out) this.out.set(k, (this.out.get(k) ?? 0) + v);
+    for (const [k, v] of c.traffic.unknown) {
+      const key = this.unknown.has(k) || this.unknown.size < MAX_UNKNOWN_TYPE_NAMES ? k : OTHER_UNKNOWN;
+      this.unknown.set(key, (this.unknown.get(key) ?? 0) + v);
+    }
+    this.bytesIn += c.bytes.in;
+    this.bytesOut += c.bytes.out;
+    this.relayDropped += c.sendStats.droppedData;
+  }
+}
+
 /** Which unknown types have been logged this run (PROTOCOL.md §1: once per type per run). */
 export class UnknownTypeLog {
   private readonly seen = new Set<string>();

@@ -33,6 +33,8 @@ export interface NodeTimings {
   addressSaveIntervalMs: number;
   /** How often the node logs its one-line "alive" summary (height, peers, tx/s): at most once a minute, so an SD card is spared. */
   summaryIntervalMs: number;
+  /** How often --metrics keeps a sample for the status page's ten-minute plots (and the RTT histogram). */
+  historySampleMs: number;
 }
 
 export interface NodeLimits {
@@ -117,6 +119,7 @@ export const DEFAULT_TIMINGS: NodeTimings = {
   slowPeerDeadlineMs: 30_000,
   addressSaveIntervalMs: 15 * 60_000,
   summaryIntervalMs: 60_000,
+  historySampleMs: 10_000,
 };
 
 export const DEVNET_TIMINGS: NodeTimings = {
@@ -127,6 +130,7 @@ export const DEVNET_TIMINGS: NodeTimings = {
   slowPeerDeadlineMs: 3_000,
   addressSaveIntervalMs: 10_000,
   summaryIntervalMs: 5_000,
+  historySampleMs: 1_000,
 };
 
 export const DEFAULT_LIMITS: NodeLimits = {

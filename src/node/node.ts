@@ -1,5 +1,6 @@
 // The composition root: builds the parts, connects the one handler table to
 // them, and reports status. No rules live here; each concern has its module.
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { BlockStore } from '../chain/block-store';
 import { Chain, ChainLimits, DEFAULT_CHAIN_LIMITS } from '../chain/chain';
@@ -27,6 +28,8 @@ import type { Logger } from './log';
 import { closeControlSocket, ControlSocketError, openControlSocket } from './control-socket';
 import { NodeStatus, StatusSource, statusOf } from './status';
 import { AliveSummary } from './summary';
+import { StatusHistory } from './history';
+import { closeMetricsServer, openMetricsServer } from './metrics-server';
 
 export const AGENT = 'timenode/0.1.0';
 
@@ -47,6 +50,8 @@ export interface NodeOptions {
   banMs?: number;
   /** --max-memory in bytes, for status (memory against the budget). */
   budgetBytes?: number;
+  /** --metrics "IP:PORT": /metrics, the status page and /status.json; off when absent. */
+  metrics?: string;
 }
 
 export class Node implements StatusSource {
@@ -64,6 +69,9 @@ export class Node implements StatusSource {
   readonly verifyPool: VerifyPool | undefined;
   private readonly log: Logger;
   private control: Server | undefined;
+  private metricsServer: HttpServer | undefined;
+  /** The sample ring and RTT histogram behind the status page and /metrics; kept only with --metrics. */
+  history!: StatusHistory;
   private summary: AliveSummary | undefined;
   private readonly startedAt = Date.now();
   private gossipTimer: ReturnType<Scheduler['after']> | undefined;
@@ -157,6 +165,12 @@ export class Node implements StatusSource {
     this.scheduleGossip();
     this.scheduleAddressSave();
     await this.openControl();
+    if (this.opts.metrics !== undefined) {
+      const at = parseEndpoint(this.opts.metrics);
+      this.history = new StatusHistory(this.scheduler, this.opts.config.timings.historySampleMs, () => this.status());
+      this.metricsServer = await openMetricsServer(at.ip, at.port, this);
+      this.log.info(`metrics on http://${this.opts.metrics}/metrics, status page on http://${this.opts.metrics}/`);
+    }
     this.summary = new AliveSummary(this.scheduler, this.opts.config.timings.summaryIntervalMs, () => this.status(), this.log);
   }
 
@@ -175,6 +189,10 @@ export class Node implements StatusSource {
 
   async stop(): Promise<void> {
     this.summary?.stop();
+    if (this.metricsServer) {
+      this.history.stop();
+      await closeMetricsServer(this.metricsServer);
+    }
     if (this.control) await closeControlSocket(this.control, this.opts.dataDir);
     this.scheduler.cancel(this.gossipTimer);
     this.scheduler.cancel(this.saveTimer);

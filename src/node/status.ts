@@ -127,11 +127,22 @@ export interface NodeStatus {
   /** Which backend each hot path runs on (native or fallback). */
   backends: { path: string; kind: string; impl: string }[];
   /** Signature checks on worker threads: threads running, chunks answered by them and by the main thread, worker crashes. */
-  verify: { threads: number; workerChunks: number; inlineChunks: number; crashes: number };
+  verify: { threads: number; workerChunks: number; inlineChunks: number; crashes: number; queuedChunks: number };
   /** Relays dropped because a peer's send queue was full (§5 Relay): the only messages a node drops. */
   dropped: { relay: number };
   /** Times a peer's reading was paused for a rate limit, and for how long in all: slowed, never dropped (§5). */
   paced: { times: number; ms: number };
+  /** Since start, closed connections included (the fields above are live connections only): what metrics count. */
+  totals: {
+    messagesIn: Record<string, number>;
+    messagesOut: Record<string, number>;
+    unknown: Record<string, number>;
+    bytesIn: number;
+    bytesOut: number;
+    relayDropped: number;
+  };
+  /** Switches to a better branch (PROTOCOL.md §5 Fork choice). */
+  reorgs: number;
   /** Event-loop delay, fds, timers and handles of the process (process-stats.ts). */
   process: ProcessStats;
 }
@@ -219,6 +230,8 @@ export function statusOf(node: StatusSource, startedAt: number): NodeStatus {
     },
     dropped: { relay: relayDropped },
     paced,
+    totals: totalsOf(node, connections),
+    reorgs: chain.switches,
     process: sampleProcess(node.scheduler.size),
     backends: backendChoices().map((c) => ({ path: c.path, kind: c.kind, impl: c.impl })),
     verify: verifyStatus(node),
@@ -247,9 +260,26 @@ function serialOf(p: PeerConnection): SerialPeerStatus | undefined {
 
 function verifyStatus(node: StatusSource): NodeStatus['verify'] {
   const pool = node.verifyPool;
-  if (pool === undefined) return { threads: 0, workerChunks: 0, inlineChunks: 0, crashes: 0 };
+  if (pool === undefined) return { threads: 0, workerChunks: 0, inlineChunks: 0, crashes: 0, queuedChunks: 0 };
   const { workerChunks, inlineChunks, crashes } = pool.stats;
-  return { threads: pool.threads, workerChunks, inlineChunks, crashes };
+  return { threads: pool.threads, workerChunks, inlineChunks, crashes, queuedChunks: pool.queuedChunks };
+}
+
+function totalsOf(node: StatusSource, live: readonly PeerConnection[]): NodeStatus['totals'] {
+  const closed = node.manager.closedTraffic;
+  const messagesIn = Object.fromEntries(closed.in);
+  const messagesOut = Object.fromEntries(closed.out);
+  const unknown = Object.fromEntries(closed.unknown);
+  let { bytesIn, bytesOut, relayDropped } = closed;
+  for (const c of live) {
+    add(messagesIn, c.traffic.in);
+    add(messagesOut, c.traffic.out);
+    add(unknown, c.traffic.unknown);
+    bytesIn += c.bytes.in;
+    bytesOut += c.bytes.out;
+    relayDropped += c.sendStats.droppedData;
+  }
+  return { messagesIn, messagesOut, unknown, bytesIn, bytesOut, relayDropped };
 }
 
 function add(into: Record<string, number>, from: Map<string, number>): void {
