@@ -40,10 +40,11 @@ const PLOTS = [
   ["RTT ms", (s) => s.rttMs], ["RSS MB (budget dashed)", (s) => s.rssBytes / 1048576, (s) => s.budgetBytes / 1048576],
 ];
 function plot(title, samples, f, g) {
-  const W = 260, H = 70, t1 = Date.now(), t0 = t1 - 600000;
+  // A node up for less than ten minutes spans its whole life, so the first minutes are readable too.
+  const W = 260, H = 70, t1 = Date.now(), t0 = Math.max(t1 - 600000, samples.length ? samples[0].t : t1 - 600000), span = Math.max(1000, t1 - t0);
   const vals = samples.map(f).concat(g ? samples.map(g) : []).filter((v) => v !== null);
   const max = Math.max(1, ...vals);
-  const xy = (s, v) => ((s.t - t0) / 600000 * W).toFixed(1) + "," + (H - 2 - (v / max) * (H - 4)).toFixed(1);
+  const xy = (s, v) => ((s.t - t0) / span * W).toFixed(1) + "," + (H - 2 - (v / max) * (H - 4)).toFixed(1);
   const line = (h, dash) => '<polyline fill="none" stroke="#36c" stroke-width="1.5"' + (dash ? ' stroke-dasharray="4 3"' : "") +
     ' points="' + samples.filter((s) => h(s) !== null).map((s) => xy(s, h(s))).join(" ") + '"/>';
   const last = samples.length ? f(samples[samples.length - 1]) : null;
