@@ -1,7 +1,7 @@
 // The machine a run measured, for results.json and the report: figures from
 // two machines are not comparable, ratios roughly are.
 import { arch, cpus, platform, release, totalmem } from 'node:os';
-import type { BackendChoice } from '../src/hotpath/selection';
+import type { BackendChoice } from '../src/base/hotpath-selection';
 import { runWorker } from './support/children';
 import type { CryptoReport } from './support/crypto-worker';
 

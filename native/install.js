@@ -2,7 +2,7 @@
 // `npm ci`'s install step: builds timenode's addon (native/build/Release/)
 // with node-gyp where a compiler is found, and otherwise says so and exits 0:
 // the pure-TS backends then run, and the node reports it at start-up
-// (src/hotpath/selection.ts). TIMENODE_NATIVE=0 skips the build;
+// (src/base/hotpath-selection.ts). TIMENODE_NATIVE=0 skips the build;
 // TIMENODE_NATIVE=1 makes a failed build fail the install.
 'use strict';
 const { spawnSync } = require('node:child_process');

@@ -1,5 +1,5 @@
 // Memory and start, of `timenode start` with the default budget
-// (--max-memory, DEFAULT_MAX_MEMORY_MB in src/node/budget.ts):
+// (--max-memory, DEFAULT_MAX_MEMORY_MB in src/base/budget.ts):
 //   start.listen_ratio   fork → listening, against a bare Node process that
 //                        only listens (the runtime's own start-up);
 //   memory.idle_rss      resident set of an idle node, ÷ the budget; and
@@ -15,8 +15,8 @@
 // frame and stall (twice what the budget admits) (the inbound frame budget fills, which also throttles the
 // tx peers: that is the budget's backpressure at work).
 import { join } from 'node:path';
-import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
-import { DEFAULT_LIMITS } from '../../src/node/config';
+import { DEFAULT_MAX_MEMORY_MB } from '../../src/base/budget';
+import { DEFAULT_LIMITS } from '../../src/base/config';
 import type { NodeStatus } from '../../src/node/status';
 import type { BenchCase, RowInput } from '../case';
 import { sleep } from '../measure';

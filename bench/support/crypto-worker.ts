@@ -5,7 +5,7 @@
 // straight to sodium-native in this process: the raw libsodium baseline.
 // Started as `timenode bench-worker crypto-worker choices|MS ROUNDS` (workers.ts).
 import * as crypto from '../../src/crypto';
-import { backendChoices, BackendChoice } from '../../src/hotpath/selection';
+import { backendChoices, BackendChoice } from '../../src/base/hotpath-selection';
 import { opsPerSecond, paired } from '../measure';
 
 export interface CryptoOp {

@@ -2,7 +2,7 @@
 // (default profile, default limits), forked with an IPC channel, through the entry point that runs
 // the bench (support/children.ts). The first status report comes
 // right after the node listens, so it marks "listening" for the start figure.
-import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
+import { DEFAULT_MAX_MEMORY_MB } from '../../src/base/budget';
 import { NODE_PROCESS_ENV, nodeV8Flags } from '../../src/node/process-settings';
 import type { ChildProcess } from 'node:child_process';
 import type { NodeStatus } from '../../src/node/status';

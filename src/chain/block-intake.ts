@@ -4,7 +4,7 @@
 // logged as equivocation when its producer signed another block at that
 // height), or reveals a better branch, which the fork resolver (reorg.ts)
 // fetches and switches to. Each switch is one log line.
-import type { Logger } from '../node/log';
+import type { Logger } from '../base/log';
 import type { PeerConnection } from '../net/peer-connection';
 import { equivocation, validateBlock, type ParentRef } from './block-rules';
 import type { BlockStore } from './block-store';

@@ -15,7 +15,7 @@
 //    the replay at the next open, which ends on the new chain.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { syncDirectory } from '../node/atomic-file';
+import { syncDirectory } from '../base/atomic-file';
 import { blockProblem, recordSize, writeRecord } from './block-record';
 import { BlockStoreError, describeIoError, errorCode } from './block-store-errors';
 import { fileHeader, readUpTo, scanRecords } from './block-store-scan';

@@ -3,7 +3,7 @@
 // keeps the longest prefix of intact records with consecutive heights. The
 // reorg journal (block-store-reorg.ts) is read with the same walk.
 import * as fs from 'node:fs';
-import { syncDirectory } from '../node/atomic-file';
+import { syncDirectory } from '../base/atomic-file';
 import { MAX_RECORD_BYTES, checkRecord } from './block-record';
 import { BlockStoreError, describeIoError, errorCode } from './block-store-errors';
 

@@ -4,7 +4,7 @@
 // (tx pool, masternode registry, block intake and fork choice, store, sync,
 // producer) each hold one concern.
 import type { KeyPair } from '../crypto';
-import type { Logger } from '../node/log';
+import type { Logger } from '../base/log';
 import type { PeerConnection } from '../net/peer-connection';
 import type { PeerRegistry } from '../net/peer-registry';
 import type { Scheduler, Task } from '../net/scheduler';

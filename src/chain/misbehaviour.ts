@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { normaliseIp } from '../net/ip';
-import { writeFileAtomic } from '../node/atomic-file';
+import { writeFileAtomic } from '../base/atomic-file';
 
 /** Points per offence (§5): a protocol error, an invalid signed object. Going over a rate limit is no offence: the peer is only slowed. */
 export const SCORE = { protocol: 20, invalidObject: 50 } as const;

@@ -5,7 +5,7 @@
 // one answer is in memory), and the switch once the branch wins by the rule
 // of fork-choice.ts. One resolution runs at a time; its requests go through
 // block sync, which times them out.
-import type { Logger } from '../node/log';
+import type { Logger } from '../base/log';
 import type { PeerConnection } from '../net/peer-connection';
 import { validateBlock, type ParentRef } from './block-rules';
 import { BlockStoreError, type BlockStore, type BranchStage } from './block-store';

@@ -4,7 +4,7 @@
 // asked of another peer. The old node never ran this and sat at height 0.
 // The requests of a fork resolution (reorg.ts) go through here too, so one
 // request is in flight at a time and each has its timeout.
-import type { Logger } from '../node/log';
+import type { Logger } from '../base/log';
 import type { PeerConnection } from '../net/peer-connection';
 import type { PeerRegistry } from '../net/peer-registry';
 import type { Scheduler, Task } from '../net/scheduler';

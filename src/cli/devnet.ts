@@ -10,7 +10,7 @@ import { formatGenesis, parseGenesis } from '../chain/genesis';
 import { signTx } from '../chain/signing';
 import { generateKeyPair, randomBytes } from '../crypto';
 import { loadOrCreateKey } from '../node/keyfile';
-import { DEFAULT_MAX_MEMORY_MB } from '../node/budget';
+import { DEFAULT_MAX_MEMORY_MB } from '../base/budget';
 import type { NodeStatus } from '../node/status';
 import { NODE_PROCESS_ENV, nodeV8Flags } from '../node/process-settings';
 import { isSea, nodeFlagsForChild } from '../sea/runtime';

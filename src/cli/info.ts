@@ -3,7 +3,7 @@
 // platform, Node, the addons unpacked from a single executable, and every
 // backend choice with its reason. The first thing to run on a new board.
 import { getHeapStatistics } from 'node:v8';
-import { BackendChoice, backendChoices, nativeMode } from '../hotpath/selection';
+import { BackendChoice, backendChoices, nativeMode } from '../base/hotpath-selection';
 import { AddonLoad, embeddedAddons } from '../sea/addon-loader';
 import { Packaging, packaging, version } from '../sea/runtime';
 import { CliError, Command, parseFlags } from './args';

@@ -1,7 +1,7 @@
 // `start`'s --max-peers and --max-inbound: the connection caps of
-// src/node/config.ts raised or lowered from the command line, checked
+// src/base/config.ts raised or lowered from the command line, checked
 // against each other before the budget is split across the peers.
-import type { NodeLimits } from '../node/config';
+import type { NodeLimits } from '../base/config';
 import { CliError, positiveInt } from './args';
 
 /**

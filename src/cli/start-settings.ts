@@ -4,9 +4,9 @@
 // `config --example` follow from it (src/cli/settings.ts).
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_MAX_MEMORY_MB, verifyThreadsFor } from '../node/budget';
-import { DEFAULT_LIMITS, MAX_VERIFY_THREADS, Profile } from '../node/config';
-import type { Level, LogFormat } from '../node/log';
+import { DEFAULT_MAX_MEMORY_MB, verifyThreadsFor } from '../base/budget';
+import { DEFAULT_LIMITS, MAX_VERIFY_THREADS, Profile } from '../base/config';
+import type { Level, LogFormat } from '../base/log';
 import { parseEndpoint } from '../net/ip';
 import { DEFAULT_BAUD, parseSerialSpec, SerialSpec } from '../net/serial-spec';
 import { Setting, SettingError, SettingTable, Values } from './settings';

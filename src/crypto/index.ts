@@ -36,7 +36,7 @@ import * as jsHash from './js/hash';
 import * as jsRandom from './js/random';
 import { choose } from './select';
 import type { VerdictMemo } from './verdict-memo';
-import { backendChoices, type BackendChoice } from '../hotpath/selection';
+import { backendChoices, type BackendChoice } from '../base/hotpath-selection';
 
 export { HASH_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES } from './backend';
 export { AEAD_TAG_BYTES, KX_PUBLIC_KEY_BYTES, KxError } from './backend';

@@ -1,6 +1,6 @@
 // Picks the backend of one crypto path at load time and says why, through
-// the hot-path registry (src/hotpath/selection.ts).
-import { type BackendKind, nativeMode, NativeRequiredError, recordChoice } from '../hotpath/selection';
+// the hot-path registry (src/base/hotpath-selection.ts).
+import { type BackendKind, nativeMode, NativeRequiredError, recordChoice } from '../base/hotpath-selection';
 
 /** Every native crypto path is libsodium through this addon. */
 const NATIVE_ADDON = 'sodium-native';

@@ -3,8 +3,8 @@
 // persisted, so a restarted node finds its network without a seed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../node/atomic-file';
-import type { Logger } from '../node/log';
+import { writeFileAtomic } from '../base/atomic-file';
+import type { Logger } from '../base/log';
 import { compareIps, normaliseIp } from './ip';
 
 export interface AddressEntry {

@@ -1,6 +1,6 @@
 // Reconnect delays of PROTOCOL.md §2: 1 s, 2 s, 4 s … capped, with ±20 %
 // jitter so that peers dropped together do not redial together.
-import type { NodeTimings } from '../node/config';
+import type { NodeTimings } from '../base/config';
 
 type BackoffTimings = Pick<NodeTimings, 'reconnectBaseMs' | 'reconnectMaxMs' | 'reconnectJitter'>;
 

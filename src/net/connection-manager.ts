@@ -3,8 +3,8 @@
 // on both ends, the peer cap, reconnect backoff, and the dial policy for
 // learned addresses. It decides; the PeerRegistry holds the result.
 import { connect, createServer, Server, Socket } from 'node:net';
-import type { NodeConfig } from '../node/config';
-import type { Logger } from '../node/log';
+import type { NodeConfig } from '../base/config';
+import type { Logger } from '../base/log';
 import type { RejectCode } from '../wire/errors';
 import { encodeMessage, rejectMessage } from '../wire/messages';
 import { Backoff } from './backoff';

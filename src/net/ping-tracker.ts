@@ -3,7 +3,7 @@
 // consecutive misses that ends the connection. The old node matched nothing
 // and cycled every connection every 90 s; here an unknown pong is only counted.
 import { randomBytes } from '../crypto';
-import type { NodeTimings } from '../node/config';
+import type { NodeTimings } from '../base/config';
 import type { Scheduler, Task } from './scheduler';
 
 interface PendingPing {

@@ -8,7 +8,7 @@
 // (bench/hotpath.ts, x64, Node 20, timers/s for peek + pop + push, ts vs native):
 //   300 timers (100 peers)   1.82M vs 1.07M  (0.59×)
 //   10 000 timers            543k  vs 432k   (0.79×)
-import { recordChoice } from '../hotpath/selection';
+import { recordChoice } from '../base/hotpath-selection';
 
 recordChoice({
   path: 'timer-heap',

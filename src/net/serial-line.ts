@@ -7,7 +7,7 @@
 // A large message is never split across frames (every frame is one message,
 // §1); one whose frame would occupy the line longer than `frameSeconds` is
 // refused to this link and counted, as a full queue drops a relay.
-import type { SerialSettings } from '../node/config';
+import type { SerialSettings } from '../base/config';
 import type { Clock } from './scheduler';
 
 /** Bits on the wire per byte: start + 8 data + stop. */

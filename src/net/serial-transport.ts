@@ -10,8 +10,8 @@
 // destroys its stream when it closes, and the port outlives it.
 import { Duplex } from 'node:stream';
 import type { SerialPort } from 'serialport';
-import type { NodeConfig } from '../node/config';
-import type { Logger } from '../node/log';
+import type { NodeConfig } from '../base/config';
+import type { Logger } from '../base/log';
 import { encodeSerialFrame } from '../wire/serial-frame';
 import { Backoff } from './backoff';
 import { serialFraming } from './framing';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateKeyPair, keyPairFromSeed, type KeyPair } from '../crypto';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../base/atomic-file';
 
 export const KEY_FILE_NAME = 'node.key';
 /** Owner read/write only: the seed is the node's whole identity. */

@@ -6,7 +6,7 @@
 import type { Chain } from '../chain/chain';
 import type { BanList } from '../chain/misbehaviour';
 import type { VerifyPool } from '../crypto/verify-pool';
-import { backendChoices } from '../hotpath/selection';
+import { backendChoices } from '../base/hotpath-selection';
 import type { AddressBook } from '../net/address-book';
 import type { ConnectionManager } from '../net/connection-manager';
 import type { InboundBudget } from '../net/inbound-budget';

@@ -2,7 +2,7 @@
 // height, peers and rates, so a quiet relay's log shows it is working.
 // Rates come from the difference of two snapshots.
 import type { Scheduler, Task } from '../net/scheduler';
-import type { Logger } from './log';
+import type { Logger } from '../base/log';
 import type { NodeStatus } from './status';
 
 export class AliveSummary {

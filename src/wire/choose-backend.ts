@@ -3,7 +3,7 @@
 // the path. Unset: whichever bench/hotpath.ts measured faster, with the
 // figures in `why`; a native winner whose addon failed to load falls back
 // and says why. The addon is loaded only when a path wants it.
-import { NativeRequiredError, nativeMode, recordChoice } from '../hotpath/selection';
+import { NativeRequiredError, nativeMode, recordChoice } from '../base/hotpath-selection';
 import { Addon, loadAddon } from './native/addon';
 
 export interface Measured {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { peerCaps, MAX_PEERS_LIMIT } from '../../src/cli/peer-caps';
 import { CliError } from '../../src/cli/args';
-import { DEFAULT_LIMITS } from '../../src/node/config';
-import { splitBudget } from '../../src/node/budget';
+import { DEFAULT_LIMITS } from '../../src/base/config';
+import { splitBudget } from '../../src/base/budget';
 import { TIMENODE_BIN } from '../support/processes';
 
 test('peer caps default to DEFAULT_LIMITS; --max-inbound follows a smaller --max-peers', () => {

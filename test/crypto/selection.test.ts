@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { BackendChoice } from '../../src/hotpath/selection';
+import type { BackendChoice } from '../../src/base/hotpath-selection';
 import { withoutNative } from './backends';
 import { RFC8032_VECTORS } from './fixtures/rfc8032';
 
 const CRYPTO_INDEX = resolve(__dirname, '../../src/crypto/index.js');
-const SELECTION = resolve(__dirname, '../../src/hotpath/selection.js');
+const SELECTION = resolve(__dirname, '../../src/base/hotpath-selection.js');
 const HIDE_SODIUM = resolve(__dirname, 'fixtures/hide-sodium.js');
 const PATHS = ['aead', 'hash', 'kx', 'random', 'sign', 'verify', 'verify-batch'];
 const FALLBACK_IMPL: Record<string, string> = {

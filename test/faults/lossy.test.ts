@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { txId } from '../../src/chain/layouts';
 import { signTx } from '../../src/chain/signing';
 import { generateKeyPair, randomBytes } from '../../src/crypto';
-import { DEVNET_TIMINGS } from '../../src/node/config';
+import { DEVNET_TIMINGS } from '../../src/base/config';
 import type { NodeStatus } from '../../src/node/status';
 import { removeDir, tempDir } from '../support/harness';
 import { short, sleep, waitUntil, withNodes } from '../support/processes';

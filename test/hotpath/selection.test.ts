@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { BackendChoice } from '../../src/hotpath/selection';
+import type { BackendChoice } from '../../src/base/hotpath-selection';
 import { loadAddon } from '../../src/wire/native/addon';
-import { nativeMode } from '../../src/hotpath/selection';
+import { nativeMode } from '../../src/base/hotpath-selection';
 import { addonOrSkip, FIXTURES, runFixture } from './support';
 
 const WIRE_PATHS = ['cobs-decode', 'cobs-encode', 'crc32c', 'frame-scan'];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { nativeMode } from '../../src/hotpath/selection';
+import { nativeMode } from '../../src/base/hotpath-selection';
 import { Addon, loadAddon } from '../../src/wire/native/addon';
 import { prng } from '../support/prng';
 export { prng };

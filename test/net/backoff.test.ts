@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Backoff } from '../../src/net/backoff';
-import { DEFAULT_TIMINGS } from '../../src/node/config';
+import { DEFAULT_TIMINGS } from '../../src/base/config';
 
 const SPEC = { reconnectBaseMs: 1000, reconnectMaxMs: 60_000, reconnectJitter: 0.2 };
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, formatLine, RateLimit } from '../../src/node/log';
+import { createLogger, formatLine, RateLimit } from '../../src/base/log';
 import { removeDir, tempDir, testKey } from '../support/harness';
 import { portFreeOn, TIMENODE_BIN, writeGenesis } from '../support/processes';
 

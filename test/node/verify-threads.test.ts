@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { COST, DEFAULT_MAX_MEMORY_MB, MAX_VERIFY_WORKER_FRACTION, splitBudget, verifyThreadsFor } from '../../src/node/budget';
-import { MAX_VERIFY_THREADS } from '../../src/node/config';
+import { COST, DEFAULT_MAX_MEMORY_MB, MAX_VERIFY_WORKER_FRACTION, splitBudget, verifyThreadsFor } from '../../src/base/budget';
+import { MAX_VERIFY_THREADS } from '../../src/base/config';
 import { TIMENODE_BIN } from '../support/processes';
 
 test('the automatic count: none on one core, one per extra core, within a quarter of the budget', () => {

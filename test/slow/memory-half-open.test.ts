@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { DEVNET_TIMINGS } from '../../src/node/config';
+import { DEVNET_TIMINGS } from '../../src/base/config';
 import { freePort, removeDir, testKey } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
 import { sleep } from '../support/processes';

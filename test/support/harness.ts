@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveGenesis, Genesis } from '../../src/chain/genesis';
 import { KeyPair, keyPairFromSeed } from '../../src/crypto';
-import { configFor, NodeConfig, NodeTimings, NodeLimits } from '../../src/node/config';
-import { createLogger, Logger, silentLogger } from '../../src/node/log';
+import { configFor, NodeConfig, NodeTimings, NodeLimits } from '../../src/base/config';
+import { createLogger, Logger, silentLogger } from '../../src/base/log';
 import { Node, NodeOptions } from '../../src/node/node';
 
 /** Deterministic test keys: seed = [i, i, …]. */

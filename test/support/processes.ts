@@ -16,7 +16,7 @@ import { signBlock } from '../../src/chain/signing';
 import type { Block, Tx } from '../../src/chain/types';
 import type { KeyPair } from '../../src/crypto';
 import type { NodeCommand, NodeReport } from '../../src/cli/devnet';
-import { DEFAULT_MAX_MEMORY_MB } from '../../src/node/budget';
+import { DEFAULT_MAX_MEMORY_MB } from '../../src/base/budget';
 import { NODE_PROCESS_ENV, nodeV8Flags } from '../../src/node/process-settings';
 import type { NodeStatus, PeerStatus } from '../../src/node/status';
 import { encodeMessage } from '../../src/wire/messages';

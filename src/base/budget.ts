@@ -1,8 +1,6 @@
 // The node's memory as one fixed budget (--max-memory), split across every
 // structure that grows with peers or traffic. Each bound in the node derives
 // from here, so raising or lowering one number resizes all of them together.
-import type { ChainLimits } from '../chain/chain';
-import type { NodeLimits } from './config';
 
 /** Sized for a 512 MB board: the budget plus the Node runtime's own ~50 MB leaves the OS most of the RAM. */
 export const DEFAULT_MAX_MEMORY_MB = 96;
@@ -111,33 +109,6 @@ export function splitBudget(maxMemoryMb: number, maxPeers: number, verifyThreads
     ownVotesRemembered: Math.max(1000, Math.floor((share(SHARES.finality) * 0.1) / COST.ownVote)),
     spentRemembered: Math.max(1000, Math.floor((share(SHARES.finality) * 0.25) / COST.spentOutpoint)),
     pendingVotes: Math.max(1000, Math.floor((share(SHARES.finality) * 0.25) / COST.pendingVote)),
-  };
-}
-
-/** Applies a split to the node's limits. */
-export function applyBudget(split: BudgetSplit, limits: NodeLimits, chain: ChainLimits): { limits: NodeLimits; chain: ChainLimits } {
-  return {
-    limits: {
-      ...limits,
-      sendQueueBytes: split.sendQueueBytesPerPeer,
-      inboundBufferBytes: split.inboundBufferBytes,
-      maxAddresses: split.addresses,
-      verifyThreads: split.verifyThreads,
-    },
-    chain: {
-      ...chain,
-      seenCache: split.seenEntries,
-      blocksAnswerBytes: split.blocksAnswerBytes,
-      txPool: {
-        ...chain.txPool,
-        maxBytes: split.txPoolBytes,
-        maxTxs: split.txPoolTxs,
-        maxFinalizedRemembered: split.finalizedRemembered,
-        maxSpentRemembered: split.spentRemembered,
-        maxPendingVotes: split.pendingVotes,
-        maxOwnVotesRemembered: split.ownVotesRemembered,
-      },
-    },
   };
 }
 

@@ -1,7 +1,7 @@
 // Every tunable of the node, in one place, with the defaults of PROTOCOL.md §6
 // (and §2 for dialing). The devnet profile is the right-hand column of §6;
 // tests override single fields instead of sleeping.
-import { DEFAULT_RATE_LIMITS, RateLimits } from '../net/rate-limit';
+import { DEFAULT_RATE_LIMITS, RateLimits } from './rate-limits';
 
 export interface NodeTimings {
   /** §6 ping interval. */
@@ -66,7 +66,7 @@ export interface NodeLimits {
   /**
    * Worker threads that verify signatures (src/crypto/verify-pool.ts); 0 =
    * on the main thread, as before. `start` sizes it from the core count and
-   * --max-memory (src/node/budget.ts verifyThreadsFor) unless
+   * --max-memory (src/base/budget.ts verifyThreadsFor) unless
    * --verify-threads says otherwise.
    */
   verifyThreads: number;
