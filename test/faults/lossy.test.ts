@@ -57,6 +57,13 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
         txs.push(short(txId(tx)));
         m.nodes[i]!.submit(tx);
       };
+      // A tx reaches the nodes connected when it is submitted, and is not sent again later (§5 Relay:
+      // once to every established peer), so with q = 3 of 3 each payment waits for the full mesh.
+      const fullMesh = (what: string): Promise<unknown> =>
+        waitUntil(`${what}: the full mesh back`, async () => (await poll()).every((s) => s.peers.filter((p) => p.state === 'established').length === 2) || undefined, {
+          timeoutMs: 70_000,
+          describe,
+        });
       const allFinal = (what: string): Promise<unknown> =>
         waitUntil(`${what}: every tx final on every node`, () => m.nodes.every((n) => txs.every((id) => n.log.includes(`tx ${id} finalized`))) || undefined, {
           timeoutMs: 20_000,
@@ -79,15 +86,17 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
         while (accepts.length < flappy.counts.accepted - acceptedBefore) accepts.push(Date.now());
       }, 20);
       for (let k = 0; k < DROPS; k++) {
-        drops.push(Date.now());
-        flappy.drop();
+        // Only a drop that closed a connection starts a backoff; one that found the link down does nothing.
+        const at = Date.now();
+        if (flappy.drop() > 0) drops.push(at);
         pay(k % 3);
         await sleep(DROP_EVERY_MS);
       }
       await allFinal('drops');
       clearInterval(watch);
       t.diagnostic(`drops at +${drops.map((d) => d - drops[0]!).join(', +')} ms; reconnects at +${accepts.map((a) => a - drops[0]!).join(', +')} ms`);
-      assert.ok(accepts.length <= DROPS + 1, `no reconnect storm: ${accepts.length} reconnects for ${DROPS} drops`);
+      assert.ok(drops.length >= 2, `at least two drops closed a connection (${drops.length})`);
+      assert.ok(accepts.length <= drops.length + 1, `no reconnect storm: ${accepts.length} reconnects for ${drops.length} drops`);
       assert.ok(accepts.length >= 1, 'the dropped link came back');
       for (const a of accepts) {
         const drop = Math.max(...drops.filter((d) => d <= a));
@@ -105,6 +114,7 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
       t.diagnostic(`stall: found dead and redialed after ${detectedMs} ms`);
       assert.ok(detectedMs <= deadline, `found within ${deadline} ms`);
       assert.ok(m.nodes[1]!.lines(/no pong to \d+ pings in a row/).length + m.nodes[2]!.lines(/no pong to \d+ pings in a row/).length >= 1, 'the ping deadline closed it');
+      await fullMesh('after the stall');
       pay(1);
       await allFinal('after the stall');
 
@@ -113,8 +123,8 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
       for (let k = 0; k < CUTS; k++) {
         cut.cutMidFrame();
         await waitUntil('a cut mid-frame', () => cut.counts.cutMidFrame > k || undefined, { timeoutMs: 10_000 });
+        await fullMesh(`after cut ${k + 1}`);
         pay(2);
-        await waitUntil('the cut link back', () => cut.open > 0 || undefined, { timeoutMs: 15_000 });
       }
       await allFinal('cuts mid-frame');
       sampling = false;
