@@ -29,6 +29,12 @@ export interface ChainLimits {
   txMaxAgeMs: number;
   /** Bytes of blocks in one `blocks` answer (kept well under maxFrame). */
   blocksAnswerBytes: number;
+  /**
+   * Unfinalized txs (the newest) sent to a peer as it connects. A tx is
+   * relayed once, to the peers established then (§5 Relay): one submitted
+   * while its node was cut off would otherwise never reach the votes it needs.
+   */
+  txsOfferedOnConnect: number;
 }
 
 export const DEFAULT_CHAIN_LIMITS: ChainLimits = {
@@ -36,6 +42,7 @@ export const DEFAULT_CHAIN_LIMITS: ChainLimits = {
   txPool: {},
   txMaxAgeMs: 10 * 60_000,
   blocksAnswerBytes: 1024 * 1024,
+  txsOfferedOnConnect: 256,
 };
 
 /** The `blocks` message around its blocks (type, key, array header). */
@@ -162,6 +169,7 @@ export class Chain {
 
   peerEstablished(peer: PeerConnection): void {
     this.duty.peerEstablished(peer);
+    for (const tx of this.pool.unfinalized(this.deps.limits.txsOfferedOnConnect)) peer.send({ type: 'tx', tx });
   }
 
   peerClosed(peer: PeerConnection): void {

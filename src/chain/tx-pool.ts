@@ -282,6 +282,17 @@ export class TxPool {
     return { kind: 'accepted', spent: entry !== undefined ? entry.tx.inputs : [] };
   }
 
+  /** The newest `max` unfinalized txs, oldest first. */
+  unfinalized(max: number): Tx[] {
+    const out: Tx[] = [];
+    let skip = this.txs.size - max;
+    for (const entry of this.txs.values()) {
+      if (skip-- > 0) continue;
+      out.push(entry.tx);
+    }
+    return out;
+  }
+
   isFinal(txid: Buffer): boolean {
     return this.final.has(hex(txid));
   }

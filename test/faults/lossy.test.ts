@@ -57,8 +57,7 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
         txs.push(short(txId(tx)));
         m.nodes[i]!.submit(tx);
       };
-      // A tx reaches the nodes connected when it is submitted, and is not sent again later (§5 Relay:
-      // once to every established peer), so with q = 3 of 3 each payment waits for the full mesh.
+      // Each cut waits for the full mesh again, so that every cut hits a live connection.
       const fullMesh = (what: string): Promise<unknown> =>
         waitUntil(`${what}: the full mesh back`, async () => (await poll()).every((s) => s.peers.filter((p) => p.state === 'established').length === 2) || undefined, {
           timeoutMs: 70_000,
@@ -66,7 +65,7 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
         });
       const allFinal = (what: string): Promise<unknown> =>
         waitUntil(`${what}: every tx final on every node`, () => m.nodes.every((n) => txs.every((id) => n.log.includes(`tx ${id} finalized`))) || undefined, {
-          timeoutMs: 20_000,
+          timeoutMs: 40_000,
           describe: () => `${txs.length} txs; ${m.nodes.map((n) => `${n.name} ${txs.filter((id) => n.log.includes(`tx ${id} finalized`)).length}`).join(', ')}`,
         });
 
@@ -114,7 +113,7 @@ test('delay, drops, a stall and cuts mid-frame: no reconnect storm, heights with
       t.diagnostic(`stall: found dead and redialed after ${detectedMs} ms`);
       assert.ok(detectedMs <= deadline, `found within ${deadline} ms`);
       assert.ok(m.nodes[1]!.lines(/no pong to \d+ pings in a row/).length + m.nodes[2]!.lines(/no pong to \d+ pings in a row/).length >= 1, 'the ping deadline closed it');
-      await fullMesh('after the stall');
+      // Paid at once, the link maybe not yet back: the tx reaches the others when it is (txsOfferedOnConnect).
       pay(1);
       await allFinal('after the stall');
 
