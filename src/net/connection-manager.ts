@@ -277,7 +277,7 @@ export class ConnectionManager {
       this.log.warn(`${peer.key} is on another ${info.code}; not redialing for ${this.ctx.config.timings.mismatchRedialMs / 60_000} min: ${info.reason}`);
     }
     if (wasRegistered) {
-      this.log.info(`closed ${peer.direction} ${peer.remote}: ${info.reason}`, { code: info.code, by: info.byPeer ? 'peer' : 'us' });
+      this.log.info(`closed ${peer.direction} ${peer.remote}: ${info.reason}`, { code: info.code, by: info.byPeer ? 'peer' : 'us', node: peer.hello?.node.toString('hex').slice(0, 16) });
       this.ctx.policy.peerClosed(peer, info);
     }
     const target = this.targets.get(peer.key);
