@@ -40,12 +40,14 @@ import * as path from 'node:path';
 import type { Block } from './types';
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, blockProblem, checkRecord, decodeRecord, recordSize, writeRecord } from './block-record';
 import { BlockStoreError, describeIoError, ioHint } from './block-store-errors';
-import { BranchStage, applyJournal, findJournal, retireJournal } from './block-store-reorg';
-import { HEADER_BYTES, type Scan, checkHeader, openStoreFile, readUpTo, scanRecords } from './block-store-scan';
+import { recover, type OpenReport } from './block-store-recovery';
+import { BranchStage, applyJournal, retireJournal } from './block-store-reorg';
+import { HEADER_BYTES, type Scan, openStoreFile, readUpTo, scanRecords } from './block-store-scan';
 
 export { BlockStoreError, type BlockStoreErrorCode } from './block-store-errors';
 export { FORMAT_VERSION, HEADER_BYTES, MAGIC, SCAN_CHUNK_BYTES } from './block-store-scan';
 export { BranchStage } from './block-store-reorg';
+export type { OpenReport } from './block-store-recovery';
 
 export const BLOCKS_FILE = 'blocks.dat';
 /** Decoded blocks kept for tip() and get(); the tip and its recent parents are what peers and the producer ask for. */
@@ -60,19 +62,6 @@ export interface BlockStoreOptions {
   writeSync?: (fd: number, buffer: Buffer, offset: number, length: number, position: number) => number;
   /** Replaces fs.fsyncSync, for the same reason. */
   fsyncSync?: (fd: number) => void;
-}
-
-/** What open() found, for one log line: "block store: dropped 123 torn bytes after height 456". */
-export interface OpenReport {
-  readonly height: number;
-  /** Bytes cut off the end of the file because they were not whole, intact, consecutive records. */
-  readonly truncatedBytes: number;
-  /** Why the trusted prefix ended, when truncatedBytes > 0 ("torn record at offset 9120: ..."). */
-  readonly reason?: string;
-  /** A reorg committed before a crash and finished at this open: its ancestor height and blocks written. */
-  readonly replayed?: { readonly ancestor: number; readonly blocks: number };
-  /** A reorg journal found damaged and dropped (only disk damage does that). */
-  readonly journalProblem?: string;
 }
 
 export class BlockStore {
@@ -116,36 +105,7 @@ export class BlockStore {
     const file = path.join(dir, BLOCKS_FILE);
     const fd = openStoreFile(dir, file, genesisHash);
     try {
-      let size = fs.fstatSync(fd).size;
-      checkHeader(fd, file, size, genesisHash);
-      const { found, problem } = findJournal(dir, genesisHash);
-      let scan = scanRecords(fd, size);
-      let replayed: OpenReport['replayed'];
-      if (found && found.ancestor <= scan.count) {
-        // A reorg committed before the crash: finish it, then read the file as it now is.
-        const at = found.ancestor === 0 ? HEADER_BYTES : found.ancestor < scan.count ? scan.offsets[found.ancestor]! : scan.end;
-        applyJournal(found.journal, found.end, fd, at);
-        retireJournal(found.journal);
-        size = fs.fstatSync(fd).size;
-        scan = scanRecords(fd, size);
-        replayed = { ancestor: found.ancestor, blocks: found.blocks };
-      } else if (found) {
-        retireJournal(found.journal);
-      }
-      const truncatedBytes = size - scan.end;
-      if (truncatedBytes > 0) {
-        fs.ftruncateSync(fd, scan.end);
-        fs.fsyncSync(fd);
-      }
-      const journalProblem =
-        problem ?? (found && !replayed ? `the reorg journal's ancestor ${found.ancestor} is above the ${scan.count} intact blocks; it was dropped` : undefined);
-      const report: OpenReport = {
-        height: scan.count,
-        truncatedBytes,
-        ...(truncatedBytes > 0 && scan.reason !== undefined ? { reason: scan.reason } : {}),
-        ...(replayed ? { replayed } : {}),
-        ...(journalProblem !== undefined ? { journalProblem } : {}),
-      };
+      const { scan, report } = recover(dir, fd, file, genesisHash);
       return new BlockStore(
         dir,
         file,

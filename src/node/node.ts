@@ -90,6 +90,8 @@ export class Node implements StatusSource {
     this.store = BlockStore.open(opts.dataDir, genesis.hash);
     const report = this.store.openReport;
     if (report.truncatedBytes > 0) log.warn(`block store: dropped ${report.truncatedBytes} damaged bytes after height ${report.height}: ${report.reason ?? ''}`);
+    if (report.replayed) log.warn(`block store: finished a chain switch cut short by a crash: ${report.replayed.blocks} blocks above height ${report.replayed.ancestor}`);
+    if (report.journalProblem) log.warn(`block store: ${report.journalProblem}`);
     this.bans = new BanList(opts.dataDir, { banMs: opts.banMs }, (line) => log.warn(line));
     this.bans.load(Date.now());
     this.addressBook = new AddressBook(config.limits.maxAddresses, opts.dataDir, log);
