@@ -336,7 +336,7 @@ export class Chain {
 
   private invalid(peer: PeerConnection, detail: string): void {
     this.counters.invalid++;
-    this.log.warn(`invalid from ${peer.key} (${peer.direction}): ${detail}`, { node: peer.hello?.node.toString('hex').slice(0, 16) });
+    this.log.warn(`invalid from ${peer.key}: ${detail}`, { dir: peer.direction, node: peer.hello?.node.toString('hex').slice(0, 16) });
     this.deps.offence(peer, 'invalidObject', detail);
   }
 
