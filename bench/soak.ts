@@ -6,7 +6,7 @@
 // CI runs 60 s (.ci/run); by hand, --minutes 30 gives the trends some length.
 //
 // Tolerances (over the measured window, trend = slope × window length):
-//   RSS and heap    trend ≤ 15 % of the starting level + 4 MB
+//   RSS, heap used, heap total, external   trend ≤ 15 % of the starting level + 4 MB
 //   loop delay p99  trend ≤ 25 ms
 //   fds, handles    trend ≤ 3
 //   timers          trend ≤ 10 % of the start + 10
@@ -32,12 +32,16 @@ interface Sample {
   fds: number;
   timers: number;
   handles: number;
+  heapTotalMb: number;
+  externalMb: number;
 }
 
-type Metric = 'rssMb' | 'heapMb' | 'loopP99Ms' | 'fds' | 'timers' | 'handles';
+type Metric = 'rssMb' | 'heapMb' | 'heapTotalMb' | 'externalMb' | 'loopP99Ms' | 'fds' | 'timers' | 'handles';
 const METRICS: { key: Metric; unit: string; allowed: (start: number) => number }[] = [
   { key: 'rssMb', unit: 'MB', allowed: (s) => 0.15 * s + 4 },
   { key: 'heapMb', unit: 'MB', allowed: (s) => 0.15 * s + 4 },
+  { key: 'heapTotalMb', unit: 'MB', allowed: (s) => 0.15 * s + 4 },
+  { key: 'externalMb', unit: 'MB', allowed: (s) => 0.15 * s + 4 },
   { key: 'loopP99Ms', unit: 'ms', allowed: () => 25 },
   { key: 'fds', unit: '', allowed: () => 3 },
   { key: 'timers', unit: '', allowed: (s) => 0.1 * s + 10 },
@@ -56,9 +60,10 @@ export function parseView(text: string, at: number): Sample[] {
     }
     const heap = /^\s+memory: heap ([\d.]+) MB/.exec(line);
     if (heap && current) current.heapMb = Number(heap[1]);
-    const proc = /^\s+process: loop p99 ([\d.]+) ms\s+max [\d.]+ ms\s+fds (-?\d+)\s+timers (\d+)\s+timeouts \d+\s+handles (\d+)/.exec(line);
+    const proc = /^\s+process: loop p99 ([\d.]+) ms\s+max [\d.]+ ms\s+fds (-?\d+)\s+timers (\d+)\s+timeouts \d+\s+handles (\d+)\s+heap total ([\d.]+) MB\s+external ([\d.]+) MB/.exec(line);
     if (proc && current && current.heapMb !== undefined) {
-      out.push({ ...current, loopP99Ms: Number(proc[1]), fds: Number(proc[2]), timers: Number(proc[3]), handles: Number(proc[4]) } as Sample);
+      const [loop, fds, timers, handles, heapTotal, external] = proc.slice(1).map(Number) as [number, number, number, number, number, number];
+      out.push({ ...current, loopP99Ms: loop, fds, timers, handles, heapTotalMb: heapTotal, externalMb: external } as Sample);
       current = undefined;
     }
   }

@@ -62,7 +62,7 @@ export function nodeDetails(s: NodeStatus, now: number): string[] {
     `    dropped: ${s.dropped.relay} relays (a peer's send queue was full)  paced: ${s.paced.times} times, ${s.paced.ms} ms (over a rate limit; slowed, not dropped)`,
   );
   const pr = s.process;
-  if (pr) out.push(`    process: loop p99 ${pr.loopDelayP99Ms} ms  max ${pr.loopDelayMaxMs} ms  fds ${pr.fds}  timers ${pr.timers}  timeouts ${pr.timeouts}  handles ${pr.handles}`);
+  if (pr) out.push(`    process: loop p99 ${pr.loopDelayP99Ms} ms  max ${pr.loopDelayMaxMs} ms  fds ${pr.fds}  timers ${pr.timers}  timeouts ${pr.timeouts}  handles ${pr.handles}  heap total ${mb(pr.heapTotalBytes)} MB  external ${mb(pr.externalBytes)} MB  buffers ${mb(pr.arrayBuffersBytes)} MB`);
   out.push(`    hot paths: ${s.backends.map((b) => `${b.path} ${b.impl}`).join('  ')}`);
   out.push(`    in:  ${formatCounts(s.messagesIn)}`);
   out.push(`    out: ${formatCounts(s.messagesOut)}`);

@@ -16,6 +16,10 @@ export interface ProcessStats {
   timeouts: number;
   /** Every active handle and request Node reports (sockets, servers, timers, fs requests). */
   handles: number;
+  /** V8's committed heap and the memory outside it (Buffers): RSS that heapUsed does not explain. */
+  heapTotalBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
 }
 
 /** Sampling resolution of the delay histogram: fine enough for a 1 s ping interval. */
@@ -32,6 +36,7 @@ export function sampleProcess(schedulerTasks: number): ProcessStats {
   const max = histogram.count > 0 ? histogram.max / 1e6 : 0;
   histogram.reset();
   const resources = process.getActiveResourcesInfo();
+  const mem = process.memoryUsage();
   return {
     loopDelayP99Ms: round(p99),
     loopDelayMaxMs: round(max),
@@ -39,6 +44,9 @@ export function sampleProcess(schedulerTasks: number): ProcessStats {
     timers: schedulerTasks,
     timeouts: resources.filter((r) => r === 'Timeout').length,
     handles: resources.length,
+    heapTotalBytes: mem.heapTotal,
+    externalBytes: mem.external,
+    arrayBuffersBytes: mem.arrayBuffers,
   };
 }
 

@@ -26,6 +26,8 @@ test('the soak parses every figure it judges out of the status view of a running
     assert.equal(sample.loopP99Ms, s.process.loopDelayP99Ms);
     assert.ok(Math.abs(sample.rssMb - s.rssBytes / 1048576) < 0.1);
     assert.ok(Math.abs(sample.heapMb - s.memory.heapUsedBytes / 1048576) < 0.1);
+    assert.ok(Math.abs(sample.heapTotalMb - s.process.heapTotalBytes / 1048576) < 0.1);
+    assert.ok(Math.abs(sample.externalMb - s.process.externalBytes / 1048576) < 0.1);
   } finally {
     await node.stop();
   }
