@@ -84,7 +84,7 @@ test('status --json of a node with two peers: every field present, and changing'
       assert.match(text.stdout, /inbound  tcp plaintext established rtt +\d+ ms/);
 
       // The relay's one-line summary at the profile's interval (devnet: 5 s; default: a minute).
-      await waitUntil('an "alive" line in A\'s log', () => a.lines(/alive: height \d+, peers 2 \(0 out, 2 in\), tx\/s/).length > 0);
+      await waitUntil('an "alive" line in A\'s log', () => a.lines(/alive: height \d+, peers 2 \(\d out, \d in\), tx\/s \d+\.\d in, \d+\.\d finalized, rss \d+ MB of 96 MB budget$/).length > 0);
     });
     // Stopped: the socket is gone and status says so in one line.
     const gone = spawnSync(process.execPath, [TIMENODE_BIN, 'status', '--data', join(dir, 'a')], { encoding: 'utf8' });
