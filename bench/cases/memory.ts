@@ -74,7 +74,8 @@ async function flood(dir: string): Promise<{ peak: number; idle: number; status:
       let at = 0;
       const send = (): void => {
         if (at >= mine.length || peer.socket.destroyed) return;
-        peer.socket.write(Buffer.concat(mine.slice(at, at + slice)));
+        // Each frame sealed as it is sent (§8): a sealed frame is good once.
+        peer.socket.write(Buffer.concat(mine.slice(at, at + slice).map((frame) => peer.frameOf(frame.subarray(4)))));
         at += slice;
       };
       send();

@@ -54,7 +54,7 @@ function counter(expected: number, payloadBytes: number, started: () => number):
   };
 }
 
-async function throughNode(dir: string, frames: Buffer, expected: number, payloadBytes: number): Promise<Flow> {
+async function throughNode(dir: string, payloads: Buffer[], expected: number, payloadBytes: number): Promise<Flow> {
   const { file, genesis } = writeBenchGenesis(dir);
   const dataDir = join(dir, 'node');
   writeKeyFile(dataDir, benchKey(2, 2));
@@ -71,6 +71,8 @@ async function throughNode(dir: string, frames: Buffer, expected: number, payloa
     let t0 = 0;
     const count = counter(expected, payloadBytes, () => t0);
     b.takeOver((p) => count.push(p));
+    // Sealed before the clock starts: A stands for many peers, the node's cost is what is timed.
+    const frames = Buffer.concat(payloads.map((p) => a.frameOf(p)));
     t0 = now();
     await a.write(frames);
     const flow = await count.done;
@@ -126,7 +128,7 @@ export const relay: BenchCase = {
     const verifies = [verifyRate()];
     let txsPerSec = 0;
     for (let pass = 0; pass < PASSES; pass++) {
-      const node = await throughNode(join(ctx.dir, `pass-${pass}`), frames, TXS, payloadBytes);
+      const node = await throughNode(join(ctx.dir, `pass-${pass}`), set.frames.map((f) => f.subarray(4)), TXS, payloadBytes);
       txsPerSec = Math.max(txsPerSec, (node.count * 1000) / node.ms);
       verifies.push(verifyRate());
     }

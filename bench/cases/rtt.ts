@@ -32,7 +32,8 @@ const PONG_TIMEOUT_MS = 5000;
 class Pinger {
   private expect: { nonce: Buffer; resolve: () => void } | undefined;
 
-  constructor(private readonly write: (frame: Buffer) => void) {}
+  /** `write` frames (and on an encrypted link seals) one payload and writes it. */
+  constructor(private readonly write: (payload: Buffer) => void) {}
 
   onPayload(payload: Buffer): void {
     const msg = decodeMessage(payload);
@@ -45,17 +46,17 @@ class Pinger {
 
   async roundTrip(): Promise<number> {
     const nonce = randomBytes(8);
-    const frame = encodeFrame(encodeMessage({ type: 'ping', nonce, time: Date.now(), height: 0 }));
+    const payload = encodeMessage({ type: 'ping', nonce, time: Date.now(), height: 0 });
     const done = new Promise<void>((resolve) => (this.expect = { nonce, resolve }));
     const t0 = now();
-    this.write(frame);
+    this.write(payload);
     await within(done, PONG_TIMEOUT_MS, 'the answer to a ping (the far end dropped it or closed)');
     return (now() - t0) * 1000;
   }
 }
 
 function echoClient(socket: Socket): Pinger {
-  const pinger = new Pinger((f) => socket.write(f));
+  const pinger = new Pinger((payload) => socket.write(encodeFrame(payload)));
   const reader = new FrameReader();
   socket.on('data', (chunk: Buffer) => {
     for (const payload of reader.push(chunk)) pinger.onPayload(payload);
@@ -77,7 +78,7 @@ export const rtt: BenchCase = {
       peer = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: PEER_IP });
       await peer.handshake(benchKey(3, 1), genesis);
       const p = peer;
-      const tnp = new Pinger((f) => p.socket.write(f));
+      const tnp = new Pinger((payload) => p.socket.write(p.frameOf(payload)));
       peer.takeOver((payload) => tnp.onPayload(payload));
       const rawSocket = connect({ host: ECHO.ip, port: ECHO.port, localAddress: PEER_IP });
       raw = rawSocket;

@@ -1,12 +1,14 @@
 // A bare TNP/1 peer for the bench (the test folder's RawPeer is not shipped
-// with `timenode bench`): a socket, our frame reader, the handshake of
-// PROTOCOL.md §2, pongs for the node's pings, and a hook to take over the
-// payload stream once established (counting relayed frames, timing pongs).
+// with `timenode bench`): a socket, our framing, the handshake of
+// PROTOCOL.md §2 (encrypted as §8 says, unless made a plaintext peer), pongs
+// for the node's pings, and a hook to take over the payload stream once
+// established (counting relayed frames, timing pongs).
 import { connect, Socket } from 'node:net';
 import type { Genesis } from '../../src/chain/genesis';
 import { KeyPair, randomBytes } from '../../src/crypto';
-import { signAuth, verifyAuth } from '../../src/net/auth';
-import { encodeFrame, FrameReader } from '../../src/wire/frame';
+import { KxBinding, signAuth, verifyAuth } from '../../src/net/auth';
+import { SecureFraming, secureLengthPrefixFraming } from '../../src/net/secure-framing';
+import { DEFAULT_MAX_FRAME } from '../../src/wire/frame';
 import { decodeMessage, encodeMessage, Message, MessageOf, PROTOCOL_VERSION, UnknownMessage } from '../../src/wire/messages';
 import { within } from '../measure';
 
@@ -15,7 +17,8 @@ export type PayloadHook = (payload: Buffer) => void;
 const INBOX = 64;
 
 export class TnpPeer {
-  private readonly reader = new FrameReader();
+  /** Frames, and the §8 cipher once both hellos carried kx. */
+  readonly link: SecureFraming = secureLengthPrefixFraming({ maxFrame: DEFAULT_MAX_FRAME });
   private hook: PayloadHook | undefined;
   private waiting: { match: (m: Message | UnknownMessage) => boolean; resolve: (m: Message | UnknownMessage) => void } | undefined;
   private readonly challenge = randomBytes(32);
@@ -23,20 +26,24 @@ export class TnpPeer {
   private inbox: (Message | UnknownMessage)[] = [];
   readonly closed: Promise<void>;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(
+    readonly socket: Socket,
+    /** Offer no kx: a plaintext peer, for a node started with --allow-plaintext. */
+    readonly plaintext: boolean,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  static connect(o: { host: string; port: number; localAddress?: string }): Promise<TnpPeer> {
+  static connect(o: { host: string; port: number; localAddress?: string; plaintext?: boolean }): Promise<TnpPeer> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: o.host, port: o.port, localAddress: o.localAddress });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(new TnpPeer(socket));
+        resolve(new TnpPeer(socket, o.plaintext ?? false));
       });
     });
   }
@@ -55,11 +62,14 @@ export class TnpPeer {
       tip: genesis.hash,
       agent: 'timenode-bench',
       time: Date.now(),
+      kx: this.plaintext ? undefined : this.link.kx.publicKey,
     });
     const hello = (await this.next('hello', timeoutMs)) as MessageOf<'hello'>;
-    this.send({ type: 'auth', sig: signAuth(keys, hello.challenge) });
+    const binding: KxBinding | undefined = this.link.encrypted ? { signer: this.link.kx.publicKey, other: hello.kx! } : undefined;
+    this.send({ type: 'auth', sig: signAuth(keys, hello.challenge, binding) });
     const auth = (await this.next('auth', timeoutMs)) as MessageOf<'auth'>;
-    if (!verifyAuth(hello.node, this.challenge, auth.sig)) throw new Error('the node answered with an auth that does not verify');
+    const theirs = binding && { signer: binding.other, other: binding.signer };
+    if (!verifyAuth(hello.node, this.challenge, auth.sig, theirs)) throw new Error('the node answered with an auth that does not verify');
     const nonce = randomBytes(8);
     this.send({ type: 'ping', nonce, time: Date.now(), height: 0 });
     await within(this.waitFor((m) => m.type === 'pong' && (m as MessageOf<'pong'>).nonce.equals(nonce)), timeoutMs, 'pong confirming the handshake');
@@ -67,7 +77,15 @@ export class TnpPeer {
   }
 
   send(msg: Message): void {
-    this.socket.write(encodeFrame(encodeMessage(msg)));
+    const payload = encodeMessage(msg);
+    // hello and auth always in clear (§8); our auth starts the sealing.
+    const handshake = msg.type === 'hello' || msg.type === 'auth';
+    this.socket.write(handshake ? this.link.finish(this.link.encodeHandshake(payload, msg.type === 'auth'))! : this.frameOf(payload));
+  }
+
+  /** One payload's wire bytes, sealed on an encrypted link once our auth is out (each call uses the next counter). */
+  frameOf(payload: Buffer): Buffer {
+    return this.link.finish(this.link.encode(payload))!;
   }
 
   /** Writes bytes as they are, resolving once the socket has taken them (backpressure respected). */
@@ -121,17 +139,27 @@ export class TnpPeer {
   private onData(chunk: Buffer): void {
     let payloads: Buffer[];
     try {
-      payloads = this.reader.push(chunk);
+      payloads = this.link.push(chunk);
     } catch (err) {
       this.socket.destroy(err as Error);
       return;
     }
-    for (const payload of payloads) {
+    for (const frame of payloads) {
+      let payload: Buffer;
+      try {
+        payload = this.link.open(frame)!;
+      } catch (err) {
+        this.socket.destroy(err as Error);
+        return;
+      }
       if (this.hook) {
         this.hook(payload);
         continue;
       }
       const msg = decodeMessage(payload);
+      // §8's switch points, in stream order: their hello gives the keys, every frame after their auth is sealed.
+      if (msg.type === 'hello' && !('unknown' in msg) && msg.kx && !this.plaintext) this.link.agree(msg.kx);
+      if (msg.type === 'auth' && this.link.encrypted) this.link.openFromNow();
       if (msg.type === 'ping' && !('unknown' in msg)) this.send({ type: 'pong', nonce: msg.nonce, time: Date.now(), height: 0 });
       const w = this.waiting;
       if (w && w.match(msg)) {

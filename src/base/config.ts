@@ -94,11 +94,21 @@ export interface SerialSettings {
   statsLogIntervalMs: number;
 }
 
+/** What a link must be (PROTOCOL.md §8). */
+export interface LinkPolicy {
+  /** Accept a peer whose hello has no kx, and talk to it in clear (`--allow-plaintext`: test tools, debugging). */
+  allowPlaintext: boolean;
+}
+
 export interface NodeConfig {
   timings: NodeTimings;
   limits: NodeLimits;
   serial: SerialSettings;
+  links: LinkPolicy;
 }
+
+/** §8: encrypted links only, unless the operator says otherwise. */
+export const DEFAULT_LINK_POLICY: LinkPolicy = { allowPlaintext: false };
 
 export const DEFAULT_PORT = 24100;
 
@@ -172,5 +182,6 @@ export function configFor(profile: Profile): NodeConfig {
     timings: { ...(profile === 'devnet' ? DEVNET_TIMINGS : DEFAULT_TIMINGS) },
     limits: { ...DEFAULT_LIMITS },
     serial: { ...DEFAULT_SERIAL, statsLogIntervalMs: profile === 'devnet' ? 15_000 : DEFAULT_SERIAL.statsLogIntervalMs },
+    links: { ...DEFAULT_LINK_POLICY },
   };
 }

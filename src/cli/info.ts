@@ -1,7 +1,8 @@
 // `timenode info`: what this copy of the node is and where its hot paths
 // run: version, packaging (single executable, portable bundle or sources),
-// platform, Node, the addons unpacked from a single executable, and every
-// backend choice with its reason. The first thing to run on a new board.
+// platform, Node, the addons unpacked from a single executable, how links
+// are encrypted, and every backend choice with its reason. The first thing
+// to run on a new board.
 import { getHeapStatistics } from 'node:v8';
 import { BackendChoice, backendChoices, nativeMode } from '../base/hotpath-selection';
 import { AddonLoad, embeddedAddons } from '../sea/addon-loader';
@@ -13,6 +14,7 @@ import { readdirSync } from 'node:fs';
 import { loadSerialPort } from '../net/serial-transport';
 // The serial link's hot paths (COBS, CRC-32C) load only with serial framing; load them so info reports every path.
 import '../wire/serial-frame';
+import { cryptoBackends } from '../crypto';
 
 export interface Info {
   version: string;
@@ -25,6 +27,8 @@ export interface Info {
   heapLimitMiB: number;
   nodeOptions: string | undefined;
   addons: AddonLoad[];
+  /** PROTOCOL.md §8: what every link runs, on which backends. */
+  links: { cipher: string; kx: string; aead: string; plaintextPeers: string };
   hotPaths: BackendChoice[];
   serial: SerialInfo;
 }
@@ -108,8 +112,19 @@ export function collectInfo(): Info {
     heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576),
     nodeOptions: process.env.NODE_OPTIONS,
     addons: embeddedAddons(),
+    links: linkInfo(),
     hotPaths: backendChoices(),
     serial,
+  };
+}
+
+function linkInfo(): Info['links'] {
+  const implOf = (path: string): string => cryptoBackends().find((c) => c.path === path)?.impl ?? 'not loaded';
+  return {
+    cipher: 'X25519 crypto_kx per connection, ChaCha20-Poly1305-IETF frames (PROTOCOL.md §8)',
+    kx: implOf('kx'),
+    aead: implOf('aead'),
+    plaintextPeers: 'refused with `encryption` unless `start --allow-plaintext`',
   };
 }
 
@@ -132,6 +147,8 @@ export function formatInfo(info: Info): string {
     lines.push('addons');
     for (const a of info.addons) lines.push(`  ${a.name.padEnd(14)} ${a.ok ? 'loaded' : 'not loaded'}: ${a.detail}`);
   }
+  lines.push(`links      encrypted: ${info.links.cipher}; kx on ${info.links.kx}, frames on ${info.links.aead}`);
+  lines.push(`           plaintext peers ${info.links.plaintextPeers}`);
   const native = info.hotPaths.filter((c) => c.kind === 'native').length;
   lines.push(`hot paths  ${native} of ${info.hotPaths.length} native`);
   for (const c of info.hotPaths) lines.push(`  ${c.path.padEnd(14)} ${c.kind.padEnd(8)} ${c.impl.padEnd(30)} ${c.why}`);
@@ -166,7 +183,8 @@ export const info: Command = {
 Prints the version, how this copy is packaged (single executable, portable
 bundle or sources), platform, Node version, V8's heap limit (set it with
 NODE_OPTIONS=--max-old-space-size=MB), the native addons a single executable
-unpacked, which backend each hot path runs on and why, and whether serial
+unpacked, how links are encrypted, which backend each hot path runs on and
+why, and whether serial
 links work here (the serialport addon) with the serial devices present.
 With --data DIR it also lists the serial links of the node running on DIR
 (path, baud, state, bytes/s, CRC drops, RTT), asked over DIR/control.sock.

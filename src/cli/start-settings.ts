@@ -156,6 +156,12 @@ export const START_SETTINGS = {
     default: false,
     parse: () => true,
   } satisfies Setting<boolean>,
+  'allow-plaintext': {
+    type: 'boolean',
+    help: 'Let in peers that offer no key exchange and talk to them in clear (test tools, debugging). Without it every link is encrypted (PROTOCOL.md §8: X25519 per connection, ChaCha20-Poly1305 frames) and such a peer is refused with `encryption`.',
+    default: false,
+    parse: () => true,
+  } satisfies Setting<boolean>,
 } satisfies SettingTable;
 
 export type StartSettings = Values<typeof START_SETTINGS>;

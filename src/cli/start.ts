@@ -80,7 +80,7 @@ export const start: Command = {
 
     const maxMemoryMb = settings['max-memory'] ?? DEFAULT_MAX_MEMORY_MB;
     const verifyThreads = verifyThreadsFlag ?? verifyThreadsFor(availableParallelism(), maxMemoryMb);
-    const base = { ...profileConfig, limits: { ...profileConfig.limits, ...caps } };
+    const base = { ...profileConfig, limits: { ...profileConfig.limits, ...caps }, links: { allowPlaintext: settings['allow-plaintext'] ?? false } };
     let budget: BudgetSplit;
     try {
       budget = splitBudget(maxMemoryMb, base.limits.maxPeers, verifyThreads);

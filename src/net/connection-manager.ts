@@ -10,6 +10,7 @@ import { encodeMessage, rejectMessage } from '../wire/messages';
 import { Backoff } from './backoff';
 import { RedialBlocklist } from './redial-blocklist';
 import { lengthPrefixFraming } from './framing';
+import { secureLengthPrefixFraming } from './secure-framing';
 import { compareIps, formatEndpoint, normaliseIp, subnetKey } from './ip';
 import { CloseInfo, Direction, PeerConnection, PeerContext, Transport } from './peer-connection';
 import type { PeerRegistry } from './peer-registry';
@@ -214,7 +215,7 @@ export class ConnectionManager {
     const remoteIp = normaliseIp(socket.remoteAddress ?? '');
     this.attach({
       stream: socket,
-      framing: lengthPrefixFraming(this.ctx.config.limits.maxFrame),
+      framing: secureLengthPrefixFraming({ maxFrame: this.ctx.config.limits.maxFrame }),
       direction,
       key: remoteIp,
       localIp: normaliseIp(socket.localAddress ?? ''),
@@ -249,7 +250,10 @@ export class ConnectionManager {
       return peer.close('full', `peer limit of ${this.ctx.config.limits.maxPeers} reached`);
     }
     this.ctx.registry.register(peer);
-    this.log.info(`established ${peer.direction} ${peer.remote}`, { node: peer.hello?.node.toString('hex').slice(0, 16), height: peer.height });
+    this.log.info(`established ${peer.direction} ${peer.remote} (${peer.encrypted ? 'encrypted' : 'PLAINTEXT: the peer offered no kx'})`, {
+      node: peer.hello?.node.toString('hex').slice(0, 16),
+      height: peer.height,
+    });
     this.ctx.policy.peerEstablished(peer);
   }
 

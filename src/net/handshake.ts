@@ -1,4 +1,4 @@
-// The checks of PROTOCOL.md §2 step 2, as a pure function of our identity
+// The checks of PROTOCOL.md §2 step 2 and §8's plaintext policy, as pure functions of our identity
 // and the peer's hello, so both directions share them and tests can call
 // them directly. A refusal names our value and theirs: the old node refused
 // on a genesis mismatch without saying so, and nodes sat at height 0.
@@ -24,7 +24,8 @@ export interface Refusal {
   reason: string;
 }
 
-export function makeHello(me: LocalIdentity, chain: ChainPosition, challenge: Buffer, now: number): MessageOf<'hello'> {
+/** Our hello; `kx` is this connection's X25519 public key (§8), offered on every connection. */
+export function makeHello(me: LocalIdentity, chain: ChainPosition, challenge: Buffer, now: number, kx: Buffer): MessageOf<'hello'> {
   return {
     type: 'hello',
     version: PROTOCOL_VERSION,
@@ -37,6 +38,16 @@ export function makeHello(me: LocalIdentity, chain: ChainPosition, challenge: Bu
     tip: chain.tip,
     agent: me.agent,
     time: now,
+    kx,
+  };
+}
+
+/** §8: a hello without kx is refused with `encryption`, unless plaintext links are allowed. */
+export function checkEncryption(hello: MessageOf<'hello'>, remote: string, allowPlaintext: boolean): Refusal | undefined {
+  if (hello.kx !== undefined || allowPlaintext) return undefined;
+  return {
+    code: 'encryption',
+    reason: `node ${hello.node.toString('hex')} at ${remote} offers no kx (plaintext); this node accepts encrypted links only (--allow-plaintext allows plaintext)`,
   };
 }
 

@@ -11,11 +11,11 @@ import type { Logger } from '../base/log';
 import { REJECT_CODES, RejectCode, WireError } from '../wire/errors';
 import { pongPayload, readPing } from '../wire/liveness-codec';
 import { decodeMessage, encodeMessage, Message, MessageOf, MessageType, rejectMessage } from '../wire/messages';
-import { signAuth, verifyAuth } from './auth';
-import type { Framing } from './framing';
-import { ChainPosition, checkHello, LocalIdentity, makeHello } from './handshake';
+import { KxBinding, signAuth, verifyAuth } from './auth';
+import { ChainPosition, checkEncryption, checkHello, LocalIdentity, makeHello } from './handshake';
 import { PingTracker } from './ping-tracker';
 import type { SerialLine } from './serial-line';
+import type { SecureFraming } from './secure-framing';
 import type { Scheduler, Task } from './scheduler';
 import { Lane, SendQueue } from './send-queue';
 import type { InboundBudget } from './inbound-budget';
@@ -65,7 +65,8 @@ export interface PeerContext {
 
 export interface Transport {
   stream: Duplex;
-  framing: Framing;
+  /** Cuts and frames payloads, and encrypts them once both sides offered kx (§8). */
+  framing: SecureFraming;
   direction: Direction;
   /** The connection's key: the peer's normalised IP, or `serial:<path>`. */
   key: string;
@@ -144,7 +145,11 @@ export class PeerConnection {
       },
       ctx.scheduler.now,
       line && ((bytes) => line.noteWritten(bytes)),
+      (frame) => transport.framing.finish(frame),
     );
+    transport.framing.onExhausted = () =>
+      // Called from inside the send queue's write: close once it has returned.
+      setImmediate(() => this.close(undefined, 'frame counter spent (2^64 frames sent); a new connection gets new keys'));
     this.limiter = new RateLimiter(limits.rateLimits);
     this.ping = new PingTracker(ctx.config.timings, ctx.scheduler, {
       sendPing: (nonce, time) => this.send({ type: 'ping', nonce, time, height: ctx.chain().height }),
@@ -171,7 +176,7 @@ export class PeerConnection {
   /** On a serial line a frame can be lost: our hello is repeated, same challenge, until the far end's auth arrives. */
   private sendHello(): void {
     if (this.state !== 'handshaking' || this.authenticated) return;
-    this.send(makeHello(this.ctx.identity, this.ctx.chain(), this.challenge, this.ctx.scheduler.now()));
+    this.send(makeHello(this.ctx.identity, this.ctx.chain(), this.challenge, this.ctx.scheduler.now(), this.transport.framing.kx.publicKey));
     const line = this.transport.line;
     if (line) this.helloRetry = this.ctx.scheduler.after(this.ctx.config.serial.helloRetryMs + line.backlogMs(), () => this.sendHello());
   }
@@ -207,7 +212,10 @@ export class PeerConnection {
     this.traffic.countOut(type);
     const lane: Lane = CONTROL_TYPES.has(type) ? 'control' : 'data';
     if (lane === 'data' && this.transport.line?.refuses(payload.length)) return false;
-    const kept = this.queue.push(this.transport.framing.encode(payload), lane);
+    const framing = this.transport.framing;
+    // hello and auth stay in clear whenever they are sent (§8); our auth starts the sealing.
+    const frame = type === 'hello' || type === 'auth' ? framing.encodeHandshake(payload, type === 'auth') : framing.encode(payload);
+    const kept = this.queue.push(frame, lane);
     if (this.queue.fullSince !== undefined && !this.slowCheck) this.watchSlow();
     return kept;
   }
@@ -225,6 +233,11 @@ export class PeerConnection {
   /** Frames the framing dropped and counted (serial: bad CRC, COBS or size). */
   get framesDropped(): number {
     return this.transport.framing.dropped;
+  }
+
+  /** Whether this link is encrypted (§8): both hellos carried kx. */
+  get encrypted(): boolean {
+    return this.transport.framing.encrypted;
   }
 
   /** How often, and how long, reading was paused for each rate category. */
@@ -385,7 +398,9 @@ export class PeerConnection {
     const payload = this.backlog[this.backlogAt++] as Buffer;
     let msg;
     try {
-      msg = readPing(payload) ?? decodeMessage(payload);
+      const plain = this.transport.framing.open(payload);
+      if (plain === undefined) return undefined; // a serial frame that did not open: dropped and counted
+      msg = readPing(plain) ?? decodeMessage(plain);
     } catch (err) {
       this.protocolError(err);
       return undefined;
@@ -463,7 +478,21 @@ export class PeerConnection {
     }
     this.hello = hello;
     this.height = hello.height;
-    this.authSent = { type: 'auth', sig: signAuth(this.ctx.keys, hello.challenge) };
+    const plaintext = checkEncryption(hello, this.remote, this.ctx.config.links.allowPlaintext);
+    if (plaintext) {
+      this.close(plaintext.code, plaintext.reason);
+      return;
+    }
+    let binding: KxBinding | undefined;
+    if (hello.kx) {
+      try {
+        binding = this.transport.framing.agree(hello.kx);
+      } catch (err) {
+        this.protocolError(err);
+        return;
+      }
+    }
+    this.authSent = { type: 'auth', sig: signAuth(this.ctx.keys, hello.challenge, binding) };
     this.send(this.authSent);
   }
 
@@ -511,17 +540,20 @@ export class PeerConnection {
       this.protocolError(new WireError('auth before hello'));
       return;
     }
+    const framing = this.transport.framing;
+    const binding = this.hello.kx && { signer: this.hello.kx, other: framing.kx.publicKey };
     // Serial: a repeated auth (we repeated our hello) or one signed for a previous connection's challenge is stale.
-    const stale = this.transport.line !== undefined && (this.authenticated || !verifyAuth(this.hello.node, this.challenge, auth.sig));
+    const stale = this.transport.line !== undefined && (this.authenticated || !verifyAuth(this.hello.node, this.challenge, auth.sig, binding));
     if (stale) return;
     if (this.authenticated) {
       this.protocolError(new WireError('second auth on one connection'));
       return;
     }
-    if (!verifyAuth(this.hello.node, this.challenge, auth.sig)) {
-      this.protocolError(new WireError(`auth signature does not verify for node ${this.hello.node.toString('hex')}`));
+    if (!verifyAuth(this.hello.node, this.challenge, auth.sig, binding)) {
+      this.protocolError(new WireError(`auth signature does not verify for node ${this.hello.node.toString('hex')}${binding ? ' over both kx values' : ''}`));
       return;
     }
+    if (binding) framing.openFromNow();
     this.authenticated = true;
     this.ctx.scheduler.cancel(this.handshakeDeadline);
     this.state = 'established';

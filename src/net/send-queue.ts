@@ -57,6 +57,12 @@ export class SendQueue {
     private readonly now: () => number = Date.now,
     /** Told the size of every write (a serial line models its transmit time from it). */
     private readonly onWrite: (bytes: number) => void = () => undefined,
+    /**
+     * Turns a queued frame into wire bytes, called in the order frames reach
+     * the socket (the link cipher numbers frames in that order, §8);
+     * undefined drops the frame (a link whose counter is spent).
+     */
+    private readonly finish: (frame: Buffer) => Buffer | undefined = (frame) => frame,
   ) {
     stream.on('drain', () => {
       this.waitingForDrain = false;
@@ -201,14 +207,12 @@ export class SendQueue {
       while (size < batchBytes && this.control.length > 0) {
         const frame = this.control.shift() as Buffer;
         this.controlBytes -= frame.length;
-        batch.push(frame);
-        size += frame.length;
+        size += this.take(frame, batch);
       }
       while (size < batchBytes && this.dataLength() > 0) {
-        const frame = this.shiftData();
-        batch.push(frame);
-        size += frame.length;
+        size += this.take(this.shiftData(), batch);
       }
+      if (batch.length === 0) continue;
       const ok = stream.write(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, size));
       this.stats.writes++;
       this.stats.writtenBytes += size;
@@ -220,6 +224,14 @@ export class SendQueue {
     }
     this.updateStats();
     if (!this.isFull) this.fullSince = undefined;
+  }
+
+  /** Adds a frame's wire bytes to the batch; returns their size. */
+  private take(frame: Buffer, batch: Buffer[]): number {
+    const wire = this.finish(frame);
+    if (wire === undefined) return 0;
+    batch.push(wire);
+    return wire.length;
   }
 }
 

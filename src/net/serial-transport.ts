@@ -14,7 +14,7 @@ import type { NodeConfig } from '../base/config';
 import type { Logger } from '../base/log';
 import { encodeSerialFrame } from '../wire/serial-frame';
 import { Backoff } from './backoff';
-import { serialFraming } from './framing';
+import { secureSerialFraming } from './secure-framing';
 import type { CloseInfo, PeerConnection, Transport } from './peer-connection';
 import type { Scheduler, Task } from './scheduler';
 import { SerialLine } from './serial-line';
@@ -201,7 +201,7 @@ export class SerialLinks {
     const line = new SerialLine(link.spec.path, link.spec.baud, settings, this.config.limits.maxFrame, this.scheduler.now);
     const transport: Transport = {
       stream,
-      framing: serialFraming(this.config.limits.maxFrame),
+      framing: secureSerialFraming({ maxFrame: this.config.limits.maxFrame }),
       // Both ends open their port: neither dials. One link per key, so the dial-race rule never applies.
       direction: 'outbound',
       key: link.key,

@@ -46,7 +46,7 @@ export interface PeerStatus {
   remote: string;
   direction: 'inbound' | 'outbound';
   transport: 'tcp' | 'serial';
-  /** Every TNP/1 link is plaintext until link encryption (PROTOCOL.md §8) is switched on for it. */
+  /** §8: whether the link is encrypted (both hellos carried kx); false only for a plaintext peer let in by --allow-plaintext. */
   encrypted: boolean;
   /** The IP's misbehaviour score (PROTOCOL.md §5); 0 when clean. */
   score: number;
@@ -196,7 +196,7 @@ export function statusOf(node: StatusSource, startedAt: number): NodeStatus {
       remote: p.remote,
       direction: p.direction,
       transport: isSerialKey(p.key) ? 'serial' : 'tcp',
-      encrypted: false,
+      encrypted: p.encrypted,
       score: isSerialKey(p.key) ? 0 : node.bans.scoreOf(p.key),
       queueCapacityBytes: node.sendQueueBytesPerPeer,
       state: p.state,

@@ -12,10 +12,11 @@ export type RejectCode =
   | 'full'
   | 'protocol'
   | 'slow'
-  | 'timeout';
+  | 'timeout'
+  | 'encryption';
 
 export const REJECT_CODES: readonly RejectCode[] = [
-  'version', 'network', 'genesis', 'self', 'duplicate', 'banned', 'full', 'protocol', 'slow', 'timeout',
+  'version', 'network', 'genesis', 'self', 'duplicate', 'banned', 'full', 'protocol', 'slow', 'timeout', 'encryption',
 ];
 
 /** A violation of the wire format: framing, CBOR, or a message schema. Always a `protocol` offence. */

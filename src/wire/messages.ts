@@ -3,7 +3,7 @@
 // compiler refuses a message type without a schema.
 import { CborValue, checkCbor, decodeCbor, DecodeOptions, DEFAULT_MAX_DEPTH, encodeCbor, FieldOptions, findTextField } from './cbor';
 import { RejectCode, WireError } from './errors';
-import { array, bool, bytes, Check, isMap, oneOf, record, RecordCheck, text, u64, uint } from './schema';
+import { array, bool, bytes, Check, isMap, oneOf, optional, record, RecordCheck, text, u64, uint } from './schema';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -71,6 +71,8 @@ const SCHEMAS = {
     tip: b32,
     agent: text(LIMITS.agentBytes),
     time: uint,
+    /** §8: a fresh X25519 public key; absent from a peer that speaks plaintext only. */
+    kx: optional(b32),
   }),
   auth: record({ sig: b64 }),
   reject: record({ code: text(LIMITS.rejectCodeBytes), reason: text(LIMITS.reasonBytes) }),
@@ -119,7 +121,7 @@ export function isMessageType(type: string): type is MessageType {
  * few thousand items instead of being built whole. Unknown types are never
  * built at all (decodeMessage).
  */
-const SMALL_MESSAGE_ITEMS = 64; // the largest fixed-size message, hello, is 1 + 2·11 = 23 items
+const SMALL_MESSAGE_ITEMS = 64; // the largest fixed-size message, hello, is 1 + 2·12 = 25 items
 /** A tx input {txid, index} or output {to, amount}: 1 + 2·2 items. */
 const TX_IO_ITEMS = 5;
 /** A vote {txid, voter, accept, sig} is 1 + 2·4 = 9 items; 12 leaves room for an unknown key in each. */

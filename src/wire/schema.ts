@@ -79,8 +79,21 @@ export function array<T>(max: number, item: Check<T>): Check<T[]> {
   };
 }
 
+/** A field a message may leave out (PROTOCOL.md says "optional"); when present it must pass its check. */
+export type OptionalCheck<T> = Check<T | undefined> & { readonly optional: true };
+
+export function optional<T>(check: Check<T>): OptionalCheck<T> {
+  return Object.assign((v: CborValue) => (v === undefined ? undefined : check(v)), { optional: true as const });
+}
+
 type Shape = Record<string, Check<unknown>>;
-export type Shaped<S extends Shape> = { [K in keyof S]: S[K] extends Check<infer T> ? T : never };
+type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends { readonly optional: true } ? K : never }[keyof S];
+type Flatten<T> = { [K in keyof T]: T[K] };
+export type Shaped<S extends Shape> = Flatten<
+  { [K in Exclude<keyof S, OptionalKeys<S>>]: S[K] extends Check<infer T> ? T : never } & {
+    [K in OptionalKeys<S>]?: S[K] extends OptionalCheck<infer T> ? T : never;
+  }
+>;
 
 export function isMap(v: CborValue): v is CborMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof CborFloat) && Object.getPrototypeOf(v) === null;
@@ -95,7 +108,10 @@ export function record<S extends Shape>(shape: S): RecordCheck<Shaped<S>> {
   const check: Check<Shaped<S>> = (v) => {
     if (!isMap(v)) return fail('a map', v);
     const out: Record<string, unknown> = {};
-    for (const key of keys) out[key] = within(key, v[key], shape[key] as Check<unknown>);
+    for (const key of keys) {
+      const value = within(key, v[key], shape[key] as Check<unknown>);
+      if (value !== undefined) out[key] = value;
+    }
     return out as Shaped<S>;
   };
   return Object.assign(check, { fields: keys as readonly string[] });

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from '../../src/node/node';
 import { encodeCbor } from '../../src/wire/cbor';
-import { encodeFrame } from '../../src/wire/frame';
 import type { MessageOf } from '../../src/wire/messages';
 import { startNode, testGenesis, testKey, waitFor } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
@@ -146,7 +145,7 @@ describe('bombs: refused before anything is allocated for them, and the node sta
         const p = await established();
         const payload = pingWith(head);
         assert.ok(payload.length < 80, `frame of ${payload.length} bytes`);
-        p.sendRaw(encodeFrame(payload));
+        p.sendPayload(payload);
         await refused(p, reason);
       });
       await stillServes();
@@ -160,10 +159,10 @@ describe('bombs: refused before anything is allocated for them, and the node sta
     const ok = await established();
     const nonce = Buffer.alloc(8, 0x16);
     // The message map is depth 1, so 15 arrays inside it reach depth 16.
-    ok.sendRaw(encodeFrame(pingWith(nested(15), nonce)));
+    ok.sendPayload(pingWith(nested(15), nonce));
     await ok.waitForMessage('pong', (m) => m.nonce.equals(nonce), 3000);
     const deep = await established();
-    deep.sendRaw(encodeFrame(pingWith(nested(16))));
+    deep.sendPayload(pingWith(nested(16)));
     await refused(deep, /nesting deeper than 16/);
     await stillServes();
   });
@@ -171,7 +170,7 @@ describe('bombs: refused before anything is allocated for them, and the node sta
   test('a 100 000-deep nesting bomb is refused at depth 17, with no stack overflow and no allocation', async () => {
     await noAllocation('deep nesting', async () => {
       const p = await established();
-      p.sendRaw(encodeFrame(pingWith(nested(100_000))));
+      p.sendPayload(pingWith(nested(100_000)));
       await refused(p, /nesting deeper than 16/);
     });
     await stillServes();
@@ -190,7 +189,7 @@ describe('bombs: refused before anything is allocated for them, and the node sta
     const rssBefore = process.memoryUsage().rss;
     const peakBefore = process.resourceUsage().maxRSS * 1024;
     const started = Date.now();
-    p.sendRaw(encodeFrame(payload));
+    p.sendPayload(payload);
     // Handled either way: counted as an unknown type (accepted) or refused.
     await waitFor('the node to handle the frame', () => (node.status().unknown['x-wide'] ?? 0) > 0 || p.messages.some((m) => m.type === 'reject') || !p.isOpen, 10_000);
     const took = Date.now() - started;

@@ -20,7 +20,6 @@ import { applyBudget } from '../../src/node/apply-budget';
 import { COST, DEFAULT_MAX_MEMORY_MB, describeSplit, MIN_MAX_MEMORY_MB, SHARES, splitBudget } from '../../src/base/budget';
 import { DEFAULT_LIMITS } from '../../src/base/config';
 import type { Node } from '../../src/node/node';
-import { encodeFrame } from '../../src/wire/frame';
 import { encodeCbor } from '../../src/wire/cbor';
 import { freePort, startNode, testGenesis, testKey, waitFor } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
@@ -307,7 +306,7 @@ describe('InboundBudget: one bound on the bytes all peers hold in half-received 
       await node?.stop();
     });
 
-    /** A ping padded (unknown key, ignored) to `size` bytes of payload, framed. */
+    /** A ping padded (unknown key, ignored) to `size` bytes of payload. */
     function paddedPing(size: number): Buffer {
       const base = { type: 'ping', nonce: Buffer.alloc(8, 7), time: Date.now(), height: 0 };
       const head = encodeCbor({ ...base, pad: Buffer.alloc(0) }).length;
@@ -315,7 +314,7 @@ describe('InboundBudget: one bound on the bytes all peers hold in half-received 
       const padHead = size - head > 65535 + 5 ? 4 : size - head > 255 + 3 ? 2 : 1;
       const payload = encodeCbor({ ...base, pad: Buffer.alloc(size - head - padHead) });
       assert.equal(payload.length, size);
-      return encodeFrame(payload);
+      return payload;
     }
 
     test('A holds 60 000 bytes of a frame, B 10 000 more: B is paused (its completed ping is not answered) until A completes', async () => {
@@ -327,8 +326,8 @@ describe('InboundBudget: one bound on the bytes all peers hold in half-received 
       };
       const a = await join('127.0.7.51', 0x72);
       const b = await join('127.0.7.52', 0x73);
-      const frameA = paddedPing(100_000);
-      const frameB = paddedPing(20_000);
+      const frameA = a.frameOf(paddedPing(100_000));
+      const frameB = b.frameOf(paddedPing(20_000));
       a.sendRaw(frameA.subarray(0, 60_000));
       await waitFor('the node to hold A\'s partial frame', () => node.inboundBudget.usedBytes >= 60_000, 3000);
       const pongsB = (): number => b.messages.filter((m) => m.type === 'pong').length;
@@ -371,7 +370,7 @@ describe('inbound backpressure: a peer\'s decoded backlog is handled maxMessages
     for (let i = 0; i < COUNT; i++) {
       const nonce = Buffer.alloc(8);
       nonce.writeUInt32BE(i, 4);
-      frames.push(encodeFrame(encodeCbor({ type: 'ping', nonce, time: Date.now(), height: 0 })));
+      frames.push(a.frameOf(encodeCbor({ type: 'ping', nonce, time: Date.now(), height: 0 })));
     }
     const pongsOf = (p: RawPeer): number => p.messages.filter((m) => m.type === 'pong').length;
     const aBefore = pongsOf(a);

@@ -34,11 +34,9 @@ function pingWithFloatTime(time: number): Buffer {
   ]);
 }
 
-function framed(payload: Buffer): Buffer {
-  const prefix = Buffer.alloc(4);
-  prefix.writeUInt32BE(payload.length);
-  return Buffer.concat([prefix, payload]);
-}
+/** A payload framed and sealed as the offender's next frame (§8), so the node's decoder, not its cipher, meets it. */
+const framed = (payload: Buffer) => (peer: RawPeer): Buffer => peer.frameOf(payload);
+const raw = (bytes: Buffer) => (): Buffer => bytes;
 
 describe('the codec on a live connection', () => {
   let node: Node;
@@ -65,10 +63,10 @@ describe('the codec on a live connection', () => {
     return { peer, ip };
   }
 
-  async function assertRefusedAlone(bytes: Buffer, why: RegExp): Promise<void> {
+  async function assertRefusedAlone(bytes: (peer: RawPeer) => Buffer, why: RegExp): Promise<void> {
     const { peer, ip } = await offender();
     try {
-      peer.sendRaw(bytes);
+      peer.sendRaw(bytes(peer));
       const reject = await peer.waitForMessage('reject');
       assert.equal(reject.code, 'protocol');
       assert.match(reject.reason, why);
@@ -89,11 +87,11 @@ describe('the codec on a live connection', () => {
   });
 
   test('a zero-length frame gets reject "protocol"; only that connection closes', async () => {
-    await assertRefusedAlone(Buffer.from([0, 0, 0, 0]), /frame length 0/);
+    await assertRefusedAlone(raw(Buffer.from([0, 0, 0, 0])), /frame length 0/);
   });
 
   test('a length prefix of 0xffffffff is refused on the prefix alone (no body sent): reject "protocol"', async () => {
-    await assertRefusedAlone(Buffer.from([0xff, 0xff, 0xff, 0xff]), /exceeds the maximum/);
+    await assertRefusedAlone(raw(Buffer.from([0xff, 0xff, 0xff, 0xff])), /exceeds the maximum/);
   });
 
   test('an item declaring more elements than its frame holds is refused before allocation: reject "protocol"', async () => {
@@ -114,7 +112,7 @@ describe('the codec on a live connection', () => {
       const theirs: unknown = decode(raw);
       assert.ok(typeof theirs === 'object' && theirs !== null && !Array.isArray(theirs), 'a CBOR map');
       const map = theirs as Record<string, unknown>;
-      assert.deepEqual(Object.keys(map).sort(), ['agent', 'challenge', 'genesis', 'height', 'network', 'node', 'port', 'time', 'tip', 'type', 'version']);
+      assert.deepEqual(Object.keys(map).sort(), ['agent', 'challenge', 'genesis', 'height', 'kx', 'network', 'node', 'port', 'time', 'tip', 'type', 'version']);
       const asBuffer = (v: unknown): Buffer => {
         assert.ok(v instanceof Uint8Array, `expected a byte string, got ${typeof v}`);
         return Buffer.from(v);
@@ -125,8 +123,8 @@ describe('the codec on a live connection', () => {
       assert.equal(map.agent, ours.agent);
       assert.equal(Number(map.port), node.listenPort);
       assert.equal(Number(map.height), 0);
-      for (const f of ['genesis', 'node', 'challenge', 'tip'] as const) {
-        assert.equal(asBuffer(map[f]).toString('hex'), ours[f].toString('hex'), `field ${f}`);
+      for (const f of ['genesis', 'node', 'challenge', 'tip', 'kx'] as const) {
+        assert.equal(asBuffer(map[f]).toString('hex'), ours[f]?.toString('hex'), `field ${f}`);
       }
       assert.equal(asBuffer(map.node).toString('hex'), testKey(41).publicKey.toString('hex'));
       // cbor-x returns a 64-bit unsigned integer (major type 0) as a bigint, a float64 as a number:

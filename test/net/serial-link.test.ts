@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { KeyPair } from '../../src/crypto';
 import { configFor, DEFAULT_SERIAL, NodeConfig } from '../../src/base/config';
 import { createLogger, silentLogger } from '../../src/base/log';
-import { serialFraming } from '../../src/net/framing';
+import { secureSerialFraming } from '../../src/net/secure-framing';
 import { InboundBudget } from '../../src/net/inbound-budget';
 import { CloseInfo, DomainHandlers, PeerConnection, Transport } from '../../src/net/peer-connection';
 import { Scheduler } from '../../src/net/scheduler';
@@ -230,7 +230,7 @@ test('a stalled 9600-baud line: relays past its small queue are dropped and coun
   const cfg = config();
   const line = new SerialLine('/dev/slow', 9600, cfg.serial, cfg.limits.maxFrame, scheduler.now);
   const peer = new PeerConnection(
-    { stream: port, framing: serialFraming(cfg.limits.maxFrame), direction: 'outbound', key: 'serial:/dev/slow', localIp: '', remote: '/dev/slow', line },
+    { stream: port, framing: secureSerialFraming({ maxFrame: cfg.limits.maxFrame }), direction: 'outbound', key: 'serial:/dev/slow', localIp: '', remote: '/dev/slow', line },
     {
       identity: { network: genesis.network, genesis: genesis.hash, node: testKey(97).publicKey, port: 0, agent: 'test' },
       keys: testKey(97),

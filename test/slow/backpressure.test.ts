@@ -9,7 +9,7 @@ import { encodeMessage } from '../../src/wire/messages';
 import { freePort, removeDir, testKey, waitFor } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
 import { BudgetNode, NetFiles, prepareNet } from './fixtures/memory-node';
-import { payloadId, txFrames } from './fixtures/hostile-loads';
+import { payloadId, txPayloads } from './fixtures/hostile-loads';
 
 // This file's addresses: the node on 127.0.8.200, peers on 127.0.8.201–209.
 const NODE_IP = '127.0.8.200';
@@ -44,9 +44,9 @@ test('a wallet burst: 5 000 valid txs written in under a second all reach anothe
   receiver.decodeAtMost = 128;
   const got = new Set<string>();
   receiver.onSkipped = (payload) => got.add(payloadId(payload));
-  const burst = txFrames(5000, 7);
+  const burst = txPayloads(5000, 7);
   const t0 = Date.now();
-  sender.sendRaw(burst.chunk);
+  sender.sendRaw(sender.framesOf(burst.payloads));
   await new Promise<void>((resolve) => sender.socket.write(Buffer.alloc(0), () => resolve()));
   const writtenMs = Date.now() - t0;
   assert.ok(writtenMs < 1000, `the burst took ${writtenMs} ms to hand to the socket`);

@@ -11,7 +11,7 @@ import { freePort, removeDir, testKey } from '../support/harness';
 import { sleep } from '../support/processes';
 import { RawPeer } from '../support/raw-peer';
 import { BudgetNode, MB, mb, median, prepareNet, RssSampler } from './fixtures/memory-node';
-import { bigUnknownFrame, floodTxs, p99, slowReaderLoad, Target, throwBombs, txFrames, WellBehavedProcess } from './fixtures/hostile-loads';
+import { bigUnknownPayload, floodTxs, p99, slowReaderLoad, Target, throwBombs, txPayloads, WellBehavedProcess } from './fixtures/hostile-loads';
 import { pump } from './fixtures/flood';
 
 // This file's addresses: nodes on 127.0.8.1–9 (one per run), peers on 127.0.8.(10·run + k), bombers on 127.0.9.(10·run + i).
@@ -32,9 +32,9 @@ after(async () => {
 });
 
 // Signing is the slow part of making a load: every run shares the same txs (each run is a fresh node).
-const floodA = txFrames(FLOOD_TXS_PER_PEER, 1);
-const floodB = txFrames(FLOOD_TXS_PER_PEER, 2);
-const large = txFrames(LARGE_TXS, 3, 64);
+const floodA = txPayloads(FLOOD_TXS_PER_PEER, 1);
+const floodB = txPayloads(FLOOD_TXS_PER_PEER, 2);
+const large = txPayloads(LARGE_TXS, 3, 64);
 
 interface RunResult {
   idle: number;
@@ -84,12 +84,12 @@ async function runLoad(load: Load, maxMemoryMb: number): Promise<RunResult> {
   if (load === 'tx flood' || load === 'all at once') {
     for (const [k, flood] of [floodA, floodB].entries()) {
       for (const s of flood.ids) expected.add(s);
-      work.push(floodTxs(target, peerIp(1 + k), flood.chunk, until).then((r) => open.push(r.peer)));
+      work.push(floodTxs(target, peerIp(1 + k), flood.payloads, until).then((r) => open.push(r.peer)));
     }
   }
   if (load === 'slow reader' || load === 'all at once') {
     for (const s of large.ids) expected.add(s);
-    work.push(slowReaderLoad(target, peerIp(3), peerIp(4), large.chunk, until).then((r) => open.push(r.reader, r.sender)));
+    work.push(slowReaderLoad(target, peerIp(3), peerIp(4), large.payloads, until).then((r) => open.push(r.reader, r.sender)));
   }
   if (load === 'bombs' || load === 'all at once') {
     work.push(throwBombs(target, (i) => `127.0.9.${10 * run + i}`).then((a) => (bombAnswers = a)));
@@ -101,7 +101,8 @@ async function runLoad(load: Load, maxMemoryMb: number): Promise<RunResult> {
         await peer.handshake({ keys: testKey(0x56), genesis: net.genesis });
         peer.record = false;
         open.push(peer);
-        await pump(peer.socket, bigUnknownFrame(), until);
+        const bulk = bigUnknownPayload();
+        await pump(peer.socket, () => peer.frameOf(bulk), until);
       })(),
     );
   }

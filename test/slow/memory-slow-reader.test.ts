@@ -19,7 +19,6 @@ import { signVote } from '../../src/chain/signing';
 import { randomBytes } from '../../src/crypto';
 import { splitBudget } from '../../src/base/budget';
 import { DEFAULT_LIMITS, DEVNET_TIMINGS } from '../../src/base/config';
-import { encodeFrame } from '../../src/wire/frame';
 import { encodeMessage } from '../../src/wire/messages';
 import { freePort, removeDir, testKey } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
@@ -59,7 +58,7 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
   // Proofs made before any peer connects: signing must not stall this process while peers have to answer pings.
   const proof = (): Buffer => {
     const vote = signVote(masternode, randomBytes(32), true);
-    return encodeFrame(encodeMessage({ type: 'finalized', txid: vote.txid, votes: new Array(VOTES_PER_PROOF).fill(vote) }));
+    return encodeMessage({ type: 'finalized', txid: vote.txid, votes: new Array(VOTES_PER_PROOF).fill(vote) });
   };
   // 80 proofs (~13 MB): more than the slow reader's kernel buffers (~4 MB here) plus its send queue.
   const burst = Array.from({ length: 80 }, proof);
@@ -76,7 +75,7 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
   const slow = await join(SLOW_IP, 0x35);
   const feeder = await join(FEEDER_IP, 0x36);
   // The reader counts proofs without decoding them, so it keeps up with the node.
-  const counter = new CountingReader(reader.socket, 100_000);
+  const counter = new CountingReader(reader, 100_000);
   const sampler = new RssSampler(node, 50);
   sampler.start();
   // Stop reading right after answering a ping: the next one goes unanswered, and missed pongs would close it in ~5 s.
@@ -84,7 +83,7 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
   await slow.waitFor((m) => m.type === 'ping' && slow.messages.filter((x) => x.type === 'ping').length > pingsSeen, 'a ping from the node', 3000);
   slow.socket.pause();
   const stoppedAt = Date.now();
-  feeder.sendRaw(Buffer.concat(burst));
+  feeder.sendRaw(Buffer.concat(burst.map((p) => feeder.frameOf(p))));
 
   let firstDropAt: number | undefined;
   let maxQueued = 0;
@@ -108,7 +107,7 @@ test('slow reader: its queue stays within its share, it is closed "slow" 3 s aft
 
   // After the slow reader is gone, relays still flow to the reading peer.
   const before = counter.relays;
-  feeder.sendRaw(Buffer.concat(later));
+  feeder.sendRaw(Buffer.concat(later.map((p) => feeder.frameOf(p))));
   const deadline = Date.now() + 10_000;
   while (counter.relays < before + later.length && Date.now() < deadline) await sleep(50);
   sampler.stop();

@@ -2,14 +2,16 @@
 // and message schemas, no node behind it. It does exactly what a test tells
 // it to — a clean handshake, a wrong hello, a bad auth, silence, garbage
 // bytes — and records every frame it receives, so a test can assert on what
-// a real node answered.
+// a real node answered. It encrypts as PROTOCOL.md §8 says unless told to
+// speak plaintext, so the node under test runs its default configuration.
 import { createServer, connect, Server, Socket } from 'node:net';
 import type { Genesis } from '../../src/chain/genesis';
 import { KeyPair, randomBytes } from '../../src/crypto';
-import { signAuth, verifyAuth } from '../../src/net/auth';
+import { KxBinding, signAuth, verifyAuth } from '../../src/net/auth';
+import { SecureFraming, secureLengthPrefixFraming } from '../../src/net/secure-framing';
 import type { CborValue } from '../../src/wire/cbor';
 import { encodeCbor } from '../../src/wire/cbor';
-import { encodeFrame, FrameReader } from '../../src/wire/frame';
+import { DEFAULT_MAX_FRAME } from '../../src/wire/frame';
 import { decodeMessage, encodeMessage, Message, MessageOf, MessageType, PROTOCOL_VERSION, UnknownMessage } from '../../src/wire/messages';
 
 export type Received = Message | UnknownMessage;
@@ -32,6 +34,10 @@ export interface HandshakeOptions {
   badAuth?: boolean;
   /** Never send hello (the handshake deadline test). */
   noHello?: boolean;
+  /** Offer no kx: a plaintext peer (§8), refused unless the node allows plaintext. */
+  plaintext?: boolean;
+  /** Wait for the node's hello and offer its own kx back (equal kx values are a protocol error). */
+  echoKx?: boolean;
   timeoutMs?: number;
 }
 
@@ -72,7 +78,10 @@ export class RawPeer {
   onMessage: ((m: Received) => void) | undefined;
   /** The challenge our hello carries; the node must sign it in its auth. */
   readonly challenge = randomBytes(32);
-  private readonly reader = new FrameReader();
+  /** Frames, and the §8 cipher once both hellos carried kx. */
+  readonly link: SecureFraming = secureLengthPrefixFraming({ maxFrame: DEFAULT_MAX_FRAME });
+  /** The kx our hello offered; undefined for a plaintext hello. */
+  private offeredKx: Buffer | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly failOnClose = new Map<Waiter, () => void>();
   private isClosed = false;
@@ -128,12 +137,30 @@ export class RawPeer {
   }
 
   sendMessage(msg: Message): void {
-    this.sendRaw(encodeFrame(encodeMessage(msg)));
+    const payload = encodeMessage(msg);
+    // hello and auth always in clear (§8); our auth starts the sealing.
+    if (msg.type === 'hello' || msg.type === 'auth') this.sendRaw(Buffer.from(this.link.finish(this.link.encodeHandshake(payload, msg.type === 'auth'))!));
+    else this.sendPayload(payload);
   }
 
   /** Encodes any value (an unknown type, a float where an int is due) as one frame. */
   sendValue(value: CborValue | object): void {
-    this.sendRaw(encodeFrame(encodeCbor(value)));
+    this.sendPayload(encodeCbor(value));
+  }
+
+  /** One payload as a frame, sealed once our auth has gone out on an encrypted link. */
+  sendPayload(payload: Buffer): void {
+    this.sendRaw(this.frameOf(payload));
+  }
+
+  /** Payloads back to back as one chunk of frames, each sealed with the next counter once the link is encrypted. */
+  framesOf(payloads: readonly Buffer[]): Buffer {
+    return Buffer.concat(payloads.map((p) => this.frameOf(p)));
+  }
+
+  /** The wire bytes of one payload, using up the next send counter when sealed (replay and gap tests send them as they like). */
+  frameOf(payload: Buffer): Buffer {
+    return Buffer.from(this.link.finish(this.link.encode(payload))!);
   }
 
   /** Writes bytes as they are: no framing, no encoding. */
@@ -194,8 +221,10 @@ export class RawPeer {
     }
   }
 
-  /** Our hello, with any of the overrides a refusal test needs. */
+  /** Our hello, with any of the overrides a refusal test needs; it fixes the kx we offer. */
   helloFor(o: HandshakeOptions): MessageOf<'hello'> {
+    this.offeredKx = o.plaintext ? undefined : o.echoKx ? this.received('hello')[0]?.kx : this.link.kx.publicKey;
+    this.agreeIfBothOffered();
     return {
       type: 'hello',
       version: o.version ?? PROTOCOL_VERSION,
@@ -208,6 +237,7 @@ export class RawPeer {
       tip: o.tip ?? o.genesis.hash,
       agent: o.agent ?? 'raw-peer/test',
       time: Date.now(),
+      kx: this.offeredKx,
     };
   }
 
@@ -222,14 +252,20 @@ export class RawPeer {
     const next = async <K extends MessageType>(type: K): Promise<MessageOf<K> | MessageOf<'reject'>> =>
       (await this.waitFor((m) => m.type === type || m.type === 'reject', `"${type}" or "reject"`, timeoutMs)) as MessageOf<K> | MessageOf<'reject'>;
     if (o.noHello) return { ok: false, reject: await this.waitForMessage('reject', () => true, timeoutMs) };
+    if (o.echoKx) {
+      const theirs = await next('hello');
+      if (theirs.type === 'reject') return { ok: false, reject: theirs };
+    }
     this.sendMessage(this.helloFor(o));
     const hello = await next('hello');
     if (hello.type === 'reject') return { ok: false, reject: hello };
     const challenge = o.badAuth ? randomBytes(32) : hello.challenge;
-    this.sendMessage({ type: 'auth', sig: signAuth(o.keys, challenge) });
+    const binding: KxBinding | undefined = this.link.encrypted ? { signer: this.link.kx.publicKey, other: hello.kx! } : undefined;
+    this.sendMessage({ type: 'auth', sig: signAuth(o.keys, challenge, binding) });
     const auth = await next('auth');
     if (auth.type === 'reject') return { ok: false, reject: auth };
-    if (!verifyAuth(hello.node, this.challenge, auth.sig)) throw new Error(`the node's auth does not verify for key ${hello.node.toString('hex')}`);
+    const theirBinding = binding && { signer: binding.other, other: binding.signer };
+    if (!verifyAuth(hello.node, this.challenge, auth.sig, theirBinding)) throw new Error(`the node's auth does not verify for key ${hello.node.toString('hex')}`);
     // Their auth says nothing about ours: a ping is answered only once the node has
     // accepted our auth (before that it is a protocol error), so the pong confirms it.
     const nonce = randomBytes(8);
@@ -269,13 +305,21 @@ export class RawPeer {
   private onData(chunk: Buffer): void {
     let payloads: Buffer[];
     try {
-      payloads = this.reader.push(chunk);
+      payloads = this.link.push(chunk);
     } catch (err) {
       this.decodeErrors.push(err as Error);
       this.socket.destroy();
       return;
     }
-    for (const payload of payloads) {
+    for (const frame of payloads) {
+      let payload: Buffer;
+      try {
+        // Every frame is opened, skipped ones too: the counters must stay in step.
+        payload = this.link.open(frame)!;
+      } catch (err) {
+        this.decodeErrors.push(err as Error);
+        continue;
+      }
       if (payload.length > this.decodeAtMost) {
         this.onSkipped?.(payload);
         continue;
@@ -289,12 +333,33 @@ export class RawPeer {
         continue;
       }
       if (this.record) this.messages.push(msg);
+      this.keepInStep(msg);
       this.onMessage?.(msg);
       if (this.answerPings && msg.type === 'ping' && !('unknown' in msg)) {
         const ping = msg as MessageOf<'ping'>;
         this.sendMessage({ type: 'pong', nonce: ping.nonce, time: Date.now(), height: 0 });
       }
       for (const w of [...this.waiters]) if (w.match(msg)) w.resolve(msg);
+    }
+  }
+
+  /**
+   * The §8 switch points on the receiving side, in stream order: the node's
+   * hello gives the session keys (when both sides offered kx), and every
+   * frame after its auth is sealed.
+   */
+  /** Session keys, once both our hello and the node's are known and both carry (different) kx values. */
+  private agreeIfBothOffered(): void {
+    const theirs = this.received('hello')[0]?.kx;
+    if (!theirs || !this.offeredKx || this.link.encrypted || theirs.equals(this.offeredKx)) return;
+    this.link.agree(theirs);
+  }
+
+  private keepInStep(msg: Received): void {
+    if (msg.type === 'hello') {
+      this.agreeIfBothOffered();
+    } else if (msg.type === 'auth' && this.link.encrypted) {
+      this.link.openFromNow();
     }
   }
 }
