@@ -1,7 +1,7 @@
 // Interop of the two hot-path backends: a devnet where one node runs every
 // fallback (TIMENODE_NATIVE=0) and the others native handshakes, relays,
-// makes blocks and finalizes txs together — the bytes on the wire do not
-// depend on which backend made them.
+// makes blocks and finalizes txs together over encrypted links — the bytes
+// on the wire do not depend on which backend made them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -43,6 +43,10 @@ test('a devnet with one node on fallbacks and two native connects, makes blocks 
       const [native, fallback] = [last[0] as NodeStatus, last[1] as NodeStatus];
       assert.ok(fallback.backends.every((b) => b.kind === 'fallback'), `node2 should run every fallback: ${JSON.stringify(fallback.backends)}`);
       assert.ok(native.backends.some((b) => b.kind === 'native'), `node1 should run native paths: ${JSON.stringify(native.backends)}`);
+      // §8 across backends: sodium-native's crypto_kx and ChaCha20-Poly1305 talk to node:crypto's.
+      assert.equal(fallback.backends.find((b) => b.path === 'aead')?.impl, 'node:crypto', 'node2 seals with node:crypto');
+      assert.equal(native.backends.find((b) => b.path === 'aead')?.impl, 'sodium-native', 'node1 seals with sodium-native');
+      for (const [i, s] of last.entries()) assert.ok(s.peers.every((p) => p.encrypted), `node${i + 1} has a link in clear: ${JSON.stringify(s.peers.map((p) => [p.ip, p.encrypted]))}`);
 
       const wallet = generateKeyPair();
       const tx = signTx(wallet, { inputs: [{ txid: randomBytes(32), index: 0 }], outputs: [{ to: randomBytes(32), amount: 5n }], time: Date.now() });

@@ -72,7 +72,8 @@ test('two nodes joined only by a pty pair: handshake over serial:PATH with the i
       assert.ok(pa.rttMs !== undefined && pa.rttMs < 1000, `A's RTT over the pty: ${pa.rttMs}`);
       assert.equal(pa.serial?.crcDrops, 0, 'a clean line drops nothing');
       assert.equal(pb.serial?.crcDrops, 0);
-      assert.ok(a.lines(/established outbound .*tty-a node=/).some((l) => l.includes(kb.publicKey.toString('hex').slice(0, 16))), 'A names B by the key in its hello');
+      assert.ok(a.lines(/established outbound .*tty-a \(encrypted\) node=/).some((l) => l.includes(kb.publicKey.toString('hex').slice(0, 16))), 'A names B by the key in its hello, on an encrypted link');
+      assert.deepEqual([pa.encrypted, pb.encrypted], [true, true], 'the serial link is encrypted on both ends (§8)');
       const view = renderStatus([{ name: 'B', listen: `${IP_B}:${port}`, pid: b.pid, status: sb, exited: undefined }], Date.now(), '');
       // `timenode info --data DIR` asks the running node over its control socket.
       const { stdout } = await run(process.execPath, [TIMENODE_BIN, 'info', '--data', join(dir, 'a')]);
