@@ -2,8 +2,10 @@
 // node is `timenode start` with its defaults, as a user runs it. A and B are TNP/1 peers in this process; A writes every frame
 // at once (the node's backpressure paces it), B counts relayed tx frames.
 // Baselines: Ed25519 verifications per second on one core with the same
-// crypto backend (a relayed tx costs one), and a raw process that only cuts
-// length-prefixed frames and forwards them, fed the same frames.
+// crypto backend (a relayed tx costs one), a raw process that only cuts
+// length-prefixed frames and forwards them, fed the same frames, and (for
+// the cost of PROTOCOL.md §8) the same relay with A and B plaintext peers of
+// a node started with --allow-plaintext, in the same passes.
 import { createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { BenchCase, RowInput } from '../case';
@@ -54,16 +56,17 @@ function counter(expected: number, payloadBytes: number, started: () => number):
   };
 }
 
-async function throughNode(dir: string, payloads: Buffer[], expected: number, payloadBytes: number): Promise<Flow> {
+/** A → node → B; `plaintext`: A and B offer no kx, to a node started with --allow-plaintext. */
+async function throughNode(dir: string, payloads: Buffer[], expected: number, payloadBytes: number, plaintext: boolean): Promise<Flow> {
   const { file, genesis } = writeBenchGenesis(dir);
   const dataDir = join(dir, 'node');
   writeKeyFile(dataDir, benchKey(2, 2));
-  const node = await startNode({ ...NODE, dataDir, genesisFile: file });
+  const node = await startNode({ ...NODE, dataDir, genesisFile: file, allowPlaintext: plaintext });
   const peers: TnpPeer[] = [];
   try {
-    const a = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: A_IP });
+    const a = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: A_IP, plaintext });
     peers.push(a);
-    const b = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: B_IP });
+    const b = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: B_IP, plaintext });
     peers.push(b);
     await a.handshake(benchKey(3, 2), genesis);
     await b.handshake(benchKey(3, 3), genesis);
@@ -126,10 +129,19 @@ export const relay: BenchCase = {
     // Best of PASSES for the figure and of PASSES + 1 for the baseline: on a shared
     // machine the least disturbed pass is the one that measures the code.
     const verifies = [verifyRate()];
+    const payloads = set.frames.map((f) => f.subarray(4));
+    const withPlain = ctx.wanted('relay.encrypted_ratio');
     let txsPerSec = 0;
+    let plainPerSec = 0;
     for (let pass = 0; pass < PASSES; pass++) {
-      const node = await throughNode(join(ctx.dir, `pass-${pass}`), set.frames.map((f) => f.subarray(4)), TXS, payloadBytes);
-      txsPerSec = Math.max(txsPerSec, (node.count * 1000) / node.ms);
+      // Encrypted first on even passes, plaintext first on odd ones: drift on a shared machine hits both alike.
+      const order = !withPlain ? [false] : pass % 2 === 0 ? [false, true] : [true, false];
+      for (const plaintext of order) {
+        const flow = await throughNode(join(ctx.dir, `pass-${pass}-${plaintext ? 'plain' : 'sealed'}`), payloads, TXS, payloadBytes, plaintext);
+        const perSec = (flow.count * 1000) / flow.ms;
+        if (plaintext) plainPerSec = Math.max(plainPerSec, perSec);
+        else txsPerSec = Math.max(txsPerSec, perSec);
+      }
       verifies.push(verifyRate());
     }
     const verifyPerSec = Math.max(...verifies);
@@ -146,6 +158,19 @@ export const relay: BenchCase = {
       ratio: txsPerSec / verifyPerSec,
       note: `Ed25519 verify on one core (${impl ? `${impl.kind}: ${impl.impl}` : 'default backend'}); ${TXS} txs of ${set.frameBytes} B, best of ${PASSES} passes`,
     });
+    if (withPlain) {
+      const aead = cryptoBackends().find((c) => c.path === 'aead');
+      rows.push({
+        case: 'relay',
+        metric: 'encrypted_ratio',
+        figure: txsPerSec,
+        unit: 'tx/s',
+        baseline: plainPerSec,
+        baselineUnit: 'tx/s',
+        ratio: txsPerSec / plainPerSec,
+        note: `the same relay in clear (node --allow-plaintext, plaintext peers), same passes; frames sealed on ${aead ? `${aead.kind}: ${aead.impl}` : 'default backend'}; best of ${PASSES} each`,
+      });
+    }
     if (ctx.wanted('relay.txs_per_pipe') || ctx.wanted('relay.mb_per_s')) {
       const repeated = Buffer.concat(Array.from({ length: PIPE_REPEAT }, () => frames));
       const pipe = await throughPipe(repeated, TXS * PIPE_REPEAT, payloadBytes);

@@ -16,6 +16,8 @@ export interface NodeSpec {
   genesisFile: string;
   peers?: string[];
   maxMemoryMb?: number;
+  /** `--allow-plaintext`: the node also serves peers that offer no kx (the encryption cost is measured against them). */
+  allowPlaintext?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -36,6 +38,7 @@ export class BenchNode {
     const args = ['--data', spec.dataDir, '--genesis', spec.genesisFile, '--listen', `${spec.ip}:${spec.port}`];
     for (const peer of spec.peers ?? []) args.push('--peer', peer);
     if (spec.maxMemoryMb !== undefined) args.push('--max-memory', String(spec.maxMemoryMb));
+    if (spec.allowPlaintext) args.push('--allow-plaintext');
     // Nodes run with the process settings the memory budget assumes, as deployed (src/node/process-settings.ts).
     const env = { ...process.env, ...NODE_PROCESS_ENV, ...spec.env };
     const execArgv = nodeV8Flags(spec.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB);
