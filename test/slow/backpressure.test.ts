@@ -4,7 +4,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MessageOf } from '../../src/wire/messages';
-import { encodeFrame } from '../../src/wire/frame';
 import { encodeMessage } from '../../src/wire/messages';
 import { freePort, removeDir, testKey, waitFor } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
@@ -66,7 +65,7 @@ test('2 000 back-to-back pings get 2 000 pongs, in order', async () => {
     nonce.writeUInt32BE(0xb0b0, 0);
     nonce.writeUInt32BE(i, 4);
     nonces.push(nonce);
-    frames.push(encodeFrame(encodeMessage({ type: 'ping', nonce, time: Date.now(), height: 0 })));
+    frames.push(pinger.frameOf(encodeMessage({ type: 'ping', nonce, time: Date.now(), height: 0 })));
   }
   pinger.sendRaw(Buffer.concat(frames));
   const ours = (): MessageOf<'pong'>[] => pinger.received('pong').filter((p) => p.nonce.readUInt32BE(0) === 0xb0b0);
