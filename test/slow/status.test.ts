@@ -61,7 +61,7 @@ test('status --json of a node with two peers: every field present, and changing'
         assert.equal(p.ip, ip);
         assert.equal(p.direction, 'inbound');
         assert.equal(p.transport, 'tcp');
-        assert.equal(p.encrypted, false);
+        assert.equal(p.encrypted, true, 'links are encrypted by default (PROTOCOL.md §8)');
         assert.equal(p.state, 'established');
         assert.equal(typeof p.rttMs, 'number');
         assert.equal(typeof p.height, 'number');
@@ -81,7 +81,7 @@ test('status --json of a node with two peers: every field present, and changing'
       assert.match(text.stdout, new RegExp(`^node +${first.node}`, 'm'));
       assert.match(text.stdout, new RegExp(`network +${genesis.network} +genesis ${first.genesis}`));
       for (const k of [keys[1]!, keys[2]!]) assert.ok(text.stdout.includes(k.publicKey.toString('hex').slice(0, 12)), 'each peer by key');
-      assert.match(text.stdout, /inbound  tcp plaintext established rtt +\d+ ms/);
+      assert.match(text.stdout, /inbound  tcp encrypted established rtt +\d+ ms/);
 
       // The relay's one-line summary at the profile's interval (devnet: 5 s; default: a minute).
       await waitUntil('an "alive" line in A\'s log', () => a.lines(/alive: height \d+, peers 2 \(\d out, \d in\), tx\/s \d+\.\d in, \d+\.\d finalized, rss \d+ MB of 96 MB budget$/).length > 0);
