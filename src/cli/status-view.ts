@@ -47,7 +47,7 @@ export function nodeDetails(s: NodeStatus, now: number): string[] {
     const line = p.serial;
     if (line) {
       out.push(
-        `       serial ${line.path} ${line.baud} baud  in ${line.bytesPerSecIn} B/s  out ${line.bytesPerSecOut} B/s  crc drops ${line.crcDrops}  refused large ${line.refusedLarge}  frame cap ${line.frameCap} B`,
+        `       serial ${line.path} ${line.baud} baud  in ${line.bytesPerSecIn} B/s  out ${line.bytesPerSecOut} B/s  crc drops ${line.crcDrops} (unopened ${line.unopened}, lost ${line.lost})  refused large ${line.refusedLarge}  frame cap ${line.frameCap} B`,
       );
     }
   }

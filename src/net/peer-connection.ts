@@ -15,7 +15,7 @@ import { KxBinding, signAuth, verifyAuth } from './auth';
 import { ChainPosition, checkEncryption, checkHello, LocalIdentity, makeHello } from './handshake';
 import { PingTracker } from './ping-tracker';
 import type { SerialLine } from './serial-line';
-import type { SecureFraming } from './secure-framing';
+import type { LinkStats, SecureFraming } from './secure-framing';
 import type { Scheduler, Task } from './scheduler';
 import { Lane, SendQueue } from './send-queue';
 import type { InboundBudget } from './inbound-budget';
@@ -233,6 +233,11 @@ export class PeerConnection {
   /** Frames the framing dropped and counted (serial: bad CRC, COBS or size). */
   get framesDropped(): number {
     return this.transport.framing.dropped;
+  }
+
+  /** §8 counters of this link: frames sealed and opened, and on a serial line those refused and lost. */
+  get sealStats(): Readonly<LinkStats> {
+    return this.transport.framing.stats;
   }
 
   /** Whether this link is encrypted (§8): both hellos carried kx. */

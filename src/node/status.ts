@@ -72,8 +72,12 @@ export interface SerialPeerStatus {
   bytesOut: number;
   bytesPerSecIn: number;
   bytesPerSecOut: number;
-  /** Frames dropped for a bad CRC (or COBS, or size): damage on the line. */
+  /** Frames dropped for a bad CRC (or COBS, or size) or, encrypted, for failing to open: damage on the line. */
   crcDrops: number;
+  /** Of those, frames whose CRC held but that did not open (§8: a failed tag, or a counter that did not increase). */
+  unopened: number;
+  /** Frames the line lost whole, from the gaps in the far end's counter (§8). */
+  lost: number;
   /** Data messages too large for the line's frame cap, refused to it. */
   refusedLarge: number;
   frameCap: number;
@@ -249,6 +253,8 @@ function serialOf(p: PeerConnection): SerialPeerStatus | undefined {
     bytesPerSecIn: line.bytesPerSecIn,
     bytesPerSecOut: line.bytesPerSecOut,
     crcDrops: p.framesDropped,
+    unopened: p.sealStats.refused,
+    lost: p.sealStats.lost,
     refusedLarge: line.refusedLarge,
     frameCap: line.frameCap,
     pingsDeferred: p.ping.stats.deferred,

@@ -1,8 +1,9 @@
 // A damaged and a slow serial line between real node processes on
 // 127.13.2.x (PROTOCOL.md §1 serial framing, §3 ping, §5 sync): node A ↔ pty
 // pair ↔ LineRelay ↔ pty pair ↔ node B. The relay flips bits, drops bytes
-// and inserts garbage: B loses exactly the damaged frames, counts each one
-// as a CRC drop, and the link never drops. At a simulated 19200 baud, sync
+// and inserts garbage, and on the encrypted link (§8) forges sealed payloads
+// under a valid CRC, replays and loses frames: B loses exactly those frames,
+// counts each, and the link never drops. At a simulated 19200 baud, sync
 // answers take seconds each on the line, and the pings behind them are
 // answered late but never missed.
 import assert from 'node:assert/strict';
@@ -53,7 +54,7 @@ function brief(s: NodeStatus | undefined): string {
   return !s ? '-' : `height ${s.height} pool ${s.txPool} links ${JSON.stringify(s.serialLinks)} ${l ? `in ${totalIn(s)} crc ${l.crcDrops} missed ${p?.missedPongs} rtt ${p?.rttMs} pongs ${l.pingsMatched} deferred ${l.pingsDeferred} ${JSON.stringify(l.messagesIn)}` : 'no serial peer'}`;
 }
 
-test('a line that flips bits, drops bytes and inserts garbage costs exactly the damaged frames: each is a counted CRC drop, every intact frame is handled, the link stays up', async () => {
+test('an encrypted line that flips bits, drops bytes, inserts garbage, forges a sealed payload under a valid CRC, replays and loses frames costs exactly those frames: each drop counted (forgeries and replays as unopened), each loss counted from the counter gaps, every intact frame handled, the link up', async () => {
   const dir = tempDir('timenode-slow-serial-noise-');
   let line: Line | undefined;
   try {
@@ -75,16 +76,22 @@ test('a line that flips bits, drops bytes and inserts garbage costs exactly the 
       });
       const establishedAt = serialPeer(sb)?.establishedAt;
 
-      relay.damageRate = 0.3;
+      relay.damageRate = 0.25;
       relay.garbageRate = 0.15;
+      relay.resealRate = 0.1;
+      relay.replayRate = 0.1;
+      relay.loseRate = 0.1;
       const wallet = generateKeyPair();
       const TXS = 120;
       for (let i = 0; i < TXS; i++) {
         a.submit(signTx(wallet, { inputs: [{ txid: randomBytes(32), index: i }], outputs: [{ to: randomBytes(32), amount: 1n }], time: Date.now() }));
       }
-      await waitUntil('the txs crossed the line', () => relay.counts.intact + relay.counts.damaged >= TXS, { timeoutMs: 20_000, describe: () => JSON.stringify(relay.counts) });
-      relay.damageRate = 0;
-      relay.garbageRate = 0;
+      const c = relay.counts;
+      await waitUntil('the txs crossed the line', () => c.intact + c.damaged + c.resealed + c.lostWhole >= TXS, { timeoutMs: 20_000, describe: () => JSON.stringify(c) });
+      relay.damageRate = relay.garbageRate = relay.resealRate = relay.replayRate = relay.loseRate = 0;
+      // A lost frame shows as a gap only when a later one opens: let a few intact frames (pings) through first.
+      const intactAtStop = c.intact;
+      await waitUntil('intact frames after the damage', () => c.intact >= intactAtStop + 3, { timeoutMs: 10_000 });
       // Hold new A→B frames so the count of what the relay passed on stops; B's counters then settle on it.
       relay.hold();
       const counts = { ...relay.counts };
@@ -92,17 +99,21 @@ test('a line that flips bits, drops bytes and inserts garbage costs exactly the 
         const s = await b.status();
         sb = s;
         const l = serialPeer(s)?.serial;
-        return l && totalIn(s) === counts.intact && l.crcDrops === counts.damaged + counts.garbage ? s : undefined;
+        const dropped = counts.damaged + counts.garbage + counts.resealed + counts.replayed;
+        return l && totalIn(s) === counts.intact && l.crcDrops === dropped && l.unopened === counts.resealed + counts.replayed && l.lost === counts.damaged + counts.resealed + counts.lostWhole ? s : undefined;
       }, { timeoutMs: 10_000, describe: () => `relay ${JSON.stringify(counts)}; B ${brief(sb)}` });
       relay.release();
-      process.stdout.write(`relay A→B: ${JSON.stringify(counts)}; B: ${totalIn(sb)} handled, ${serialPeer(sb)?.serial?.crcDrops} CRC drops\n`);
+      const l = serialPeer(sb)?.serial;
+      process.stdout.write(`relay A→B: ${JSON.stringify(counts)}; B: ${totalIn(sb)} handled, ${l?.crcDrops} dropped (${l?.unopened} unopened), ${l?.lost} lost\n`);
 
       const peer = serialPeer(sb);
-      assert.ok(counts.damaged >= 10 && counts.garbage >= 5, `the relay damaged too little to prove anything: ${JSON.stringify(counts)}`);
+      assert.ok(counts.damaged >= 10 && counts.garbage >= 5 && counts.resealed >= 3 && counts.replayed >= 3 && counts.lostWhole >= 3, `the relay damaged too little to prove anything: ${JSON.stringify(counts)}`);
+      assert.equal(peer?.encrypted, true, 'the serial link is encrypted (§8): the CRC covers the sealed payload');
       assert.equal(peer?.establishedAt, establishedAt, 'the link stayed up: no reconnect');
       assert.equal(sb.serialLinks[0]?.opens, 1);
       assert.equal(peer?.missedPongs, 0, 'short frames (pings, pongs) were never damaged');
-      assert.ok(sb.txPool >= TXS - counts.damaged && sb.txPool <= TXS, `B holds the txs whose frames arrived intact: pool ${sb.txPool}, damaged ${counts.damaged}`);
+      const spoilt = counts.damaged + counts.resealed + counts.lostWhole;
+      assert.ok(sb.txPool >= TXS - spoilt && sb.txPool <= TXS, `B holds the txs whose frames arrived intact: pool ${sb.txPool}, spoilt ${spoilt}`);
       assert.ok(b.lines(/protocol error/).length === 0 && a.lines(/protocol error/).length === 0, 'line damage is never a protocol error');
     });
   } finally {

@@ -4,11 +4,16 @@
 // at most a UART's worth of bytes per direction (it stops reading past
 // that, so the sender feels the line's pace as on a real port), and in the
 // A→B direction it can damage frames: flip a bit, drop a byte, or insert a
-// garbage frame between frames. It damages only frames longer than
+// garbage frame between frames; and, against §8's serial rules, change a
+// sealed payload under a valid CRC (it must fail to open), replay an earlier
+// frame (its counter does not increase) or lose a frame whole (a gap). It damages only frames longer than
 // `minDamageBytes` (so pings and pongs, which are short, always pass and the
 // link's liveness is not what is tested), and counts what it did, so a test
 // can check that the receiver lost exactly the damaged frames.
 import { SerialPort } from 'serialport';
+import { COUNTER_BYTES } from '../../src/net/secure-framing';
+import { cobsDecode, cobsEncode } from '../../src/wire/cobs';
+import { crc32c } from '../../src/wire/crc32c';
 import { prng } from './prng';
 
 /** What a UART driver holds in flight; past it the relay stops reading its input. */
@@ -22,6 +27,12 @@ export interface DamageCounts {
   damaged: number;
   /** Garbage frames inserted (random non-zero bytes and a delimiter). */
   garbage: number;
+  /** Frames whose sealed payload was changed under a recomputed, valid CRC. */
+  resealed: number;
+  /** Earlier intact frames sent again. */
+  replayed: number;
+  /** Frames not passed on at all. */
+  lostWhole: number;
 }
 
 interface Direction {
@@ -45,10 +56,16 @@ export interface RelayOptions {
 }
 
 export class LineRelay {
-  readonly counts: DamageCounts = { intact: 0, damaged: 0, garbage: 0 };
+  readonly counts: DamageCounts = { intact: 0, damaged: 0, garbage: 0, resealed: 0, replayed: 0, lostWhole: 0 };
   /** Probability (0..1) that a long A→B frame is damaged, and that a garbage frame goes before it. */
   damageRate = 0;
   garbageRate = 0;
+  /** Probabilities (0..1) for a long A→B frame: sealed payload changed under a valid CRC, an earlier frame replayed before it, lost whole. */
+  resealRate = 0;
+  replayRate = 0;
+  loseRate = 0;
+  /** The last intact long frame, for replays. */
+  private lastIntact: Buffer | undefined;
   /** Frames held back by hold(): not counted, not yet passed on. */
   private held: Buffer[] = [];
   private holding = false;
@@ -129,13 +146,42 @@ export class LineRelay {
       this.enqueue(this.ab, garbage);
       this.counts.garbage++;
     }
-    if (long && this.damageRate > 0 && this.rand(1_000_000) < this.damageRate * 1_000_000) {
+    if (long && this.lastIntact && this.chance(this.replayRate)) {
+      this.enqueue(this.ab, this.lastIntact);
+      this.counts.replayed++;
+    }
+    if (long && this.chance(this.loseRate)) {
+      this.counts.lostWhole++;
+      return;
+    }
+    if (long && this.chance(this.resealRate)) {
+      this.enqueue(this.ab, this.reseal(frame));
+      this.counts.resealed++;
+      return;
+    }
+    if (long && this.chance(this.damageRate)) {
       this.enqueue(this.ab, this.rand(2) === 0 ? this.flipBit(frame) : this.dropByte(frame));
       this.counts.damaged++;
       return;
     }
     this.enqueue(this.ab, frame);
     this.counts.intact++;
+    if (long) this.lastIntact = frame;
+  }
+
+  private chance(rate: number): boolean {
+    return rate > 0 && this.rand(1_000_000) < rate * 1_000_000;
+  }
+
+  /** One bit of the sealed part (past the counter) flipped, the CRC made right again: only the AEAD tag can tell. */
+  private reseal(frame: Buffer): Buffer {
+    const raw = cobsDecode(frame.subarray(0, frame.length - 1));
+    const payload = Buffer.from(raw.subarray(0, raw.length - 4));
+    const i = COUNTER_BYTES + this.rand(payload.length - COUNTER_BYTES);
+    payload[i] = (payload[i] as number) ^ (1 << this.rand(8));
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32c(payload));
+    return Buffer.concat([cobsEncode(Buffer.concat([payload, crc])), Buffer.from([0])]);
   }
 
   /** A bit of a non-delimiter byte, never one that turns it into a delimiter (that would be two damaged frames). */
