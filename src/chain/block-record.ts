@@ -9,6 +9,7 @@
 // without trusting anything else in the record. This is a storage format, not
 // the signed layout of PROTOCOL.md §4 (that one hashes H(txids), not the list).
 import { crc32 } from 'node:zlib';
+import { ownCopy } from './own-copy';
 import type { Block } from './types';
 
 const HASH = 32;
@@ -125,10 +126,10 @@ export function checkRecord(buf: Buffer, at: number, end: number): RecordCheck {
 /**
  * Decodes the body of a record that passed checkRecord. The block owns a
  * private copy of the bytes, so it does not pin the (possibly multi-MiB)
- * buffer it was read into.
+ * buffer it was read into, nor a shared pool slab (own-copy.ts).
  */
 export function decodeRecord(buf: Buffer, at: number, size: number): Block {
-  const body = Buffer.from(buf.subarray(at + RECORD_HEADER_BYTES, at + size));
+  const body = ownCopy(buf.subarray(at + RECORD_HEADER_BYTES, at + size));
   let p = 0;
   const height = readU64(body, p)!;
   p += 8;

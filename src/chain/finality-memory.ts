@@ -4,14 +4,15 @@
 // txids no block has listed yet. Each memory is bounded; what forgetting
 // costs is written beside its bound in TxPoolLimits.
 import { forgetOldest, forgetOldestOf } from './forget-oldest';
+import { ownCopy } from './own-copy';
 import type { TxPoolLimits } from './tx-pool-limits';
 import { hex, outpointKey } from './tx-sanity';
 import type { TxInput } from './types';
 
 export class FinalityMemory {
-  /** Finalized txids by hex, oldest first. */
-  private readonly finalized = new Map<string, Buffer>();
-  /** Finalized txids no block has listed yet, oldest first; always a subset of `finalized`. */
+  /** Finalized txids by hex, oldest first. Hex only: a kept 32-byte Buffer would pin the 8 KB pool slab it was cut from. */
+  private readonly finalized = new Set<string>();
+  /** Finalized txids no block has listed yet, oldest first; always a subset of `finalized`. Own copies, for the same reason. */
   private readonly unclaimed = new Map<string, Buffer>();
   /** Txids a block listed before this node saw them final, so that finality later does not offer them to a block twice. */
   private readonly claimedAhead = new Set<string>();
@@ -28,11 +29,15 @@ export class FinalityMemory {
 
   /** Records txid (hex `key`) as final. */
   record(key: string, txid: Buffer): void {
-    this.finalized.set(key, txid);
+    this.finalized.add(key);
     this.total++;
     if (this.claimedAhead.has(key)) this.claimedAhead.delete(key);
-    else this.unclaimed.set(key, txid);
-    forgetOldest(this.finalized, this.limits.maxFinalizedRemembered, (k) => this.unclaimed.delete(k));
+    else this.unclaimed.set(key, ownCopy(txid));
+    for (const k of this.finalized) {
+      if (this.finalized.size <= this.limits.maxFinalizedRemembered) break;
+      this.finalized.delete(k);
+      this.unclaimed.delete(k);
+    }
   }
 
   /** Records a final tx's inputs as spent by it. The first final spend of an outpoint stays recorded. */

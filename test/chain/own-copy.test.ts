@@ -1,0 +1,48 @@
+// Long-lived small Buffers must not be slices of Node's shared 8 KiB pool:
+// one kept slice pins the whole slab. The soak run found the finality
+// memory holding ~8 KiB per final tx this way (bench/soak.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BlockStore } from '../../src/chain/block-store';
+import { FinalityMemory } from '../../src/chain/finality-memory';
+import { ownCopy } from '../../src/chain/own-copy';
+import { TEST_GENESIS, makeBlock } from './fixtures/block-writer';
+
+test('ownCopy gives the bytes a buffer of their own', () => {
+  const pooled = Buffer.allocUnsafe(32).fill(7);
+  assert.ok(pooled.buffer.byteLength > 32, 'allocUnsafe cuts small buffers from the shared pool');
+  const own = ownCopy(pooled);
+  assert.deepEqual(own, pooled);
+  assert.equal(own.buffer.byteLength, 32);
+  assert.equal(own.byteOffset, 0);
+});
+
+test('the finality memory keeps no slice of a pooled buffer', () => {
+  const memory = new FinalityMemory({ maxFinalizedRemembered: 100, maxSpentRemembered: 100 });
+  for (let i = 0; i < 150; i++) {
+    const txid = Buffer.allocUnsafe(32).fill(i);
+    memory.record(txid.toString('hex'), txid);
+  }
+  const kept = memory.unclaimedFinal(1000);
+  assert.equal(kept.length, 100, 'bounded');
+  for (const txid of kept) assert.equal(txid.buffer.byteLength, 32, 'an own copy, not a slice of a slab');
+  assert.equal(memory.sizes.finalized, 100);
+});
+
+test('blocks read from the store own their bytes', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'timenode-own-'));
+  try {
+    const store = BlockStore.open(dir, TEST_GENESIS, { cacheBlocks: 8 });
+    store.append([makeBlock(1), makeBlock(2)]);
+    store.close();
+    const again = BlockStore.open(dir, TEST_GENESIS, { cacheBlocks: 8 });
+    const block = again.get(2)!;
+    assert.equal(block.prev.buffer.byteLength, 8 + block.prev.length + 8 + 4 + 32 * block.txids.length + 32 + 64, 'one buffer of the record body');
+    again.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
