@@ -74,6 +74,8 @@ export interface NodeLimits {
   verifyChunk: number;
   /** Signature checks one peer's turn may have verified ahead, and verdicts held for it (the verdict memo's bound). */
   verifyChecksPerTurn: number;
+  /** Messages of one peer decoded and being verified ahead of the one being handled (with the pool): the pipeline's bound. */
+  verifyAheadMessages: number;
 }
 
 /** Serial links (PROTOCOL.md §1, §5): what a slow line may carry, derived from its baud rate. */
@@ -160,6 +162,7 @@ export const DEFAULT_LIMITS: NodeLimits = {
   verifyThreads: 0,
   verifyChunk: 64,
   verifyChecksPerTurn: 4096,
+  verifyAheadMessages: 1024,
 };
 
 /** The most verify threads --verify-threads accepts: more than a board has cores is only memory spent. */

@@ -20,6 +20,7 @@ import type { Scheduler, Task } from './scheduler';
 import { Lane, SendQueue } from './send-queue';
 import type { InboundBudget } from './inbound-budget';
 import type { BatchVerifier } from './batch-verifier';
+import { Decoded, Taken, VerifyAhead } from './verify-ahead';
 import { CATEGORY_OF, RateLimiter } from './rate-limit';
 import { TrafficCounters, UnknownTypeLog } from './traffic';
 
@@ -111,6 +112,8 @@ export class PeerConnection {
   private lastMessageAt = 0;
   /** A decoded message the pacer holds back; it is handled first when the loop goes on. */
   private held: Message | undefined;
+  /** Batches verified ahead on the verify pool; undefined when signatures are verified inline as handled. */
+  private readonly ahead: VerifyAhead | undefined;
   /** What this connection has charged to the shared inbound budget. */
   private chargedInbound = 0;
   private readonly resumeReading = (): void => this.resume();
@@ -158,6 +161,9 @@ export class PeerConnection {
       peerBusy: () => this.transport.stream.isPaused() || ctx.scheduler.now() - this.lastMessageAt < ctx.config.timings.pingIntervalMs,
     });
     this.table = this.buildTable(ctx.handlers);
+    const verifier = ctx.batchVerifier;
+    const pipeline = { messages: limits.maxMessagesPerTurn, checks: limits.verifyChecksPerTurn, ahead: limits.verifyAheadMessages };
+    this.ahead = verifier && new VerifyAhead(verifier, pipeline, ctx.inboundBudget, () => this.isOpen && this.drain());
   }
 
   /** Sends our hello and starts reading. Both sides send hello without waiting (§2). */
@@ -300,6 +306,7 @@ export class PeerConnection {
     this.backlog = [];
     this.early = [];
     this.held = undefined;
+    this.ahead?.close();
     this.ctx.inboundBudget.forget(this.resumeReading);
     this.ctx.inboundBudget.adjust(-this.chargedInbound);
     this.chargedInbound = 0;
@@ -334,6 +341,8 @@ export class PeerConnection {
   private drain(): void {
     if (this.draining || this.waiting) return;
     this.draining = true;
+    const ahead = this.ahead;
+    if (ahead) this.takeBatches(ahead);
     let handled = 0;
     const max = this.ctx.config.limits.maxMessagesPerTurn;
     const turnEnds = performance.now() + this.ctx.config.limits.maxTurnMs;
@@ -344,22 +353,42 @@ export class PeerConnection {
         this.waitFor((go) => this.queue.whenWritable(go));
         break;
       }
-      if (this.held === undefined && this.backlogAt >= this.backlog.length) break;
-      const msg = this.held ?? this.nextMessage();
-      if (msg === undefined) continue;
+      let msg: Message;
+      if (ahead) {
+        // With the pool, messages come from the verified head batch; one still held by the pacer stays at its head.
+        const item = ahead.peek();
+        if (item === undefined || item === 'unverified') break;
+        if ('fault' in item) {
+          ahead.handleNext(() => this.protocolError(item.fault));
+          continue;
+        }
+        msg = item;
+      } else {
+        if (this.held === undefined && this.backlogAt >= this.backlog.length) break;
+        const next = this.held ?? this.nextMessage();
+        if (next === undefined) continue;
+        msg = next;
+      }
       const waitMs = this.limiter.take(CATEGORY_OF[msg.type], this.ctx.scheduler.now());
       if (waitMs > 0) {
-        this.held = msg;
+        if (!ahead) this.held = msg;
         this.waitFor((go) => this.ctx.scheduler.after(waitMs, go));
         break;
       }
       this.held = undefined;
-      this.handle(msg);
+      if (ahead) ahead.handleNext(() => this.handle(msg));
+      else this.handle(msg);
       handled++;
     }
+    // Refill: the batches after the head are verified while this turn's replies go out.
+    if (ahead && this.isOpen) this.takeBatches(ahead);
     this.draining = false;
     this.queue.flush();
     if (!this.isOpen) return;
+    if (ahead) {
+      this.afterVerifiedTurn(ahead);
+      return;
+    }
     if (this.held !== undefined || this.backlogAt < this.backlog.length) {
       this.transport.stream.pause();
       if (!this.waiting) setImmediate(() => this.drain());
@@ -368,6 +397,28 @@ export class PeerConnection {
     this.backlog = [];
     this.backlogAt = 0;
     this.resume();
+  }
+
+  /**
+   * The end of a turn with the pool: more verified messages go in the next
+   * turn (other peers first); reading goes on only while the pipeline has
+   * room and nothing is held, so a fast peer is slowed by TCP, never dropped.
+   */
+  private afterVerifiedTurn(ahead: VerifyAhead): void {
+    if (!this.waiting && ahead.headVerified) setImmediate(() => this.drain());
+    if (this.waiting || this.backlogAt < this.backlog.length || !ahead.wantsMore) {
+      this.transport.stream.pause();
+      // Over the shared budget with nothing of ours left to handle: wait for other peers to release.
+      if (!ahead.wantsMore && ahead.pending === 0) this.ctx.inboundBudget.whenFree(this.resumeReading);
+      return;
+    }
+    this.backlog = [];
+    this.backlogAt = 0;
+    this.resume();
+  }
+
+  private takeBatches(ahead: VerifyAhead): void {
+    while (ahead.wantsMore && this.backlogAt < this.backlog.length) ahead.take(() => this.decodeNext(), this.state === 'established');
   }
 
   /** Pauses the loop until `arm`'s callback fires. */
@@ -390,7 +441,13 @@ export class PeerConnection {
   }
 
   private resume(): void {
-    if (!this.isOpen || this.waiting || this.held !== undefined || this.backlogAt < this.backlog.length) return;
+    if (!this.isOpen || this.waiting || this.held !== undefined) return;
+    if (this.ahead && this.backlogAt < this.backlog.length && this.ahead.wantsMore) {
+      // Payloads cut while the shared budget was full are taken now.
+      this.drain();
+      return;
+    }
+    if (this.backlogAt < this.backlog.length || (this.ahead && !this.ahead.wantsMore)) return;
     if (this.chargedInbound > 0 && this.ctx.inboundBudget.usedBytes > this.ctx.inboundBudget.limitBytes) {
       this.ctx.inboundBudget.whenFree(this.resumeReading);
       return;
@@ -400,21 +457,37 @@ export class PeerConnection {
 
   /** Decodes the next payload of the backlog; undefined for an unknown type or a protocol error (which closes). */
   private nextMessage(): Message | undefined {
+    const item = this.decode(this.backlog[this.backlogAt++] as Buffer);
+    if (item === 'skip') return undefined;
+    if ('fault' in item) {
+      this.protocolError(item.fault);
+      return undefined;
+    }
+    return item;
+  }
+
+  /** The next payload of the backlog, decoded for the pipeline (a fault is raised when its turn comes). */
+  private decodeNext(): Taken | undefined {
+    if (this.backlogAt >= this.backlog.length) return undefined;
     const payload = this.backlog[this.backlogAt++] as Buffer;
+    return { item: this.decode(payload), bytes: payload.length };
+  }
+
+  /** A payload as a message or its fault; 'skip' for an unknown type (counted, and logged once per type). */
+  private decode(payload: Buffer): Decoded | 'skip' {
     let msg;
     try {
       const plain = this.transport.framing.open(payload);
       if (plain === undefined) return undefined; // a serial frame that did not open: dropped and counted
       msg = readPing(plain) ?? decodeMessage(plain);
     } catch (err) {
-      this.protocolError(err);
-      return undefined;
+      return { fault: err };
     }
     if ('unknown' in msg) {
       this.traffic.countUnknown(msg.type);
       // Counted and logged once per type per run; never fatal, never scored (§1).
       if (this.ctx.unknownTypes.firstSighting(msg.type)) this.log.warn(`unknown message type "${msg.type}" (counted, ignored; logged once)`);
-      return undefined;
+      return 'skip';
     }
     this.traffic.countIn(msg.type);
     return msg;
