@@ -65,18 +65,23 @@ export const sync: BenchCase = {
     // Best of PASSES syncs (fresh syncer each) and of PASSES + 1 baseline samples:
     // on a shared machine the least disturbed pass is the one that measures the code.
     const verifies = [verifyRate()];
+    // As shipped (verify threads from the core count), and with --verify-threads 0, passes interleaved.
     let blocksPerSec = 0;
+    let inlinePerSec = 0;
     const server = await startNode({ ...SERVER, dataDir: serverDir, genesisFile: chain.genesisFile });
     try {
-      for (let pass = 0; pass < PASSES; pass++) {
+      for (let pass = 0; pass < 2 * PASSES; pass++) {
+        const inline = pass % 2 === 1;
         const syncerDir = join(ctx.dir, `syncer-${pass}`);
         writeKeyFile(syncerDir, benchKey(2, 4));
-        const syncer = await startNode({ ...SYNCER, dataDir: syncerDir, genesisFile: chain.genesisFile, peers: [`${SERVER.ip}:${SERVER.port}`] });
+        const extraArgs = inline ? ['--verify-threads', '0'] : [];
+        const syncer = await startNode({ ...SYNCER, dataDir: syncerDir, genesisFile: chain.genesisFile, peers: [`${SERVER.ip}:${SERVER.port}`], extraArgs });
         try {
           const line = await syncer.waitForLog(new RegExp(`synced to height ${SYNC_BLOCKS}\\b`), 120_000);
           const m = /blocksPerSec=(\d+)/.exec(line);
           if (!m) throw new Error(`sync: no blocksPerSec in the node's line: ${line}`);
-          blocksPerSec = Math.max(blocksPerSec, Number(m[1]));
+          if (inline) inlinePerSec = Math.max(inlinePerSec, Number(m[1]));
+          else blocksPerSec = Math.max(blocksPerSec, Number(m[1]));
         } finally {
           await syncer.stop();
         }
@@ -96,6 +101,16 @@ export const sync: BenchCase = {
         baselineUnit: 'verify/s',
         ratio: blocksPerSec / verifyPerSec,
         note: `${SYNC_BLOCKS} blocks from one peer, best of ${PASSES} passes; Ed25519 verify on one core`,
+      },
+      {
+        case: 'sync',
+        metric: 'workers_vs_inline',
+        figure: blocksPerSec,
+        unit: 'blocks/s',
+        baseline: inlinePerSec,
+        baselineUnit: 'blocks/s, --verify-threads 0',
+        ratio: blocksPerSec / inlinePerSec,
+        note: `the same sync with signatures verified on the worker threads (as shipped) and on the main thread only, best of ${PASSES} each`,
       },
     ];
     if (ctx.wanted('sync.blocks_per_append')) {

@@ -19,6 +19,8 @@ export interface NodeSpec {
   /** `--allow-plaintext`: the node also serves peers that offer no kx (the encryption cost is measured against them). */
   allowPlaintext?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** More `start` flags, as given (e.g. ['--verify-threads', '0']). */
+  extraArgs?: string[];
 }
 
 type Report = { kind: 'status'; status: NodeStatus };
@@ -39,6 +41,7 @@ export class BenchNode {
     for (const peer of spec.peers ?? []) args.push('--peer', peer);
     if (spec.maxMemoryMb !== undefined) args.push('--max-memory', String(spec.maxMemoryMb));
     if (spec.allowPlaintext) args.push('--allow-plaintext');
+    args.push(...(spec.extraArgs ?? []));
     // Nodes run with the process settings the memory budget assumes, as deployed (src/node/process-settings.ts).
     const env = { ...process.env, ...NODE_PROCESS_ENV, ...spec.env };
     const execArgv = nodeV8Flags(spec.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB);
