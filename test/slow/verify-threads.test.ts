@@ -120,7 +120,7 @@ test('--verify-threads 0: verified on the main thread, same outcome', async () =
   await withRelay(['--verify-threads', '0'], undefined, async (run) => {
     assert.equal(run.node.lines(/signatures verified on the main thread \(--verify-threads 0\)/).length, 1, run.node.log);
     const status = await badOneOf64(run);
-    assert.deepEqual(status.verify, { threads: 0, workerChunks: 0, inlineChunks: 0, crashes: 0 });
+    assert.deepEqual([status.verify.threads, status.verify.workerChunks, status.verify.inlineChunks], [0, 0, 0], JSON.stringify(status.verify));
   });
 });
 
