@@ -130,7 +130,8 @@ export class VerifyPool {
     return this.started;
   }
 
-  private start(): void {
+  /** Starts the workers now, if they are not running (a lazy pool otherwise waits for its first large batch). */
+  start(): void {
     if (this.started || this.disabled !== undefined || this.closing) return;
     this.started = true;
     for (let i = 0; i < this.opts.threads; i++) this.spawn();
@@ -203,6 +204,7 @@ export class VerifyPool {
       slot.impl = msg.impl;
       this.startFailures = 0;
       slot.settle();
+      this.pump();
       return;
     }
     const chunk = slot.inFlight.get(msg.id);
@@ -246,6 +248,9 @@ export class VerifyPool {
       return;
     }
     for (const slot of this.slots) {
+      // A worker still loading gets nothing: until it is ready the main thread does the work, so
+      // starting the pool (or replacing a worker) never makes a batch wait for a thread to boot.
+      if (!slot.ready) continue;
       while (slot.inFlight.size < WORKER_DEPTH && this.queue.length > 0) this.send(slot, this.queue.shift()!);
     }
     if (this.queue.length > 0 && !this.inlineScheduled) {

@@ -120,7 +120,12 @@ export class Node implements StatusSource {
       ...(pool && { batchVerifier: { checksOf: signatureChecks, verify: (checks) => pool.verify(checks) } }),
       chain: () => this.chain.position(),
       handlers: this.domainHandlers(),
-      heightSeen: (peer) => this.chain.heightSeen(peer),
+      heightSeen: (peer) => {
+        this.chain.heightSeen(peer);
+        // A sync is starting: its answers bring up to 500 signatures each, so the workers should be up
+        // before the first one arrives rather than boot while it waits.
+        if (this.chain.sync.behind()) this.verifyPool?.start();
+      },
       offence: (peer, kind, detail) => this.offence(peer, kind, detail),
       registry: this.registry,
       policy: {

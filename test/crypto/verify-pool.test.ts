@@ -104,17 +104,19 @@ test('a worker that dies mid-batch is replaced and its chunk redone; verdicts un
   await withPool({ threads: 2, chunkSize: 4, crashOnMessage: poison, warn: (l) => warnings.push(l) }, async (pool) => {
     const batch = Array.from({ length: 40 }, (_, i) => (i % 9 === 0 ? invalidCheck(i) : validCheck(i)));
     const k = keys[0]!;
-    // In the first chunk, which always goes to a worker (the main thread takes chunks from the tail).
+    // In the first chunk, which always goes to a (ready) worker: the main thread only takes what is left waiting.
     batch[1] = { publicKey: k.publicKey, message: poison, signature: sign(k, poison) };
     const verdicts = await pool.verify(batch);
     assert.deepEqual(verdicts, inline(batch));
-    // The poisoned chunk killed one worker, was redone on its replacement (killing it too), then judged inline.
-    assert.equal(pool.stats.crashes, 2, warnings.join('\n'));
+    // The poisoned chunk killed its worker and was sent again (to a fresh worker, which it may kill
+    // too, or taken by the main thread, whose verdict is the reference).
+    assert.ok(pool.stats.crashes >= 1 && pool.stats.crashes <= 2, `${pool.stats.crashes} crashes: ${warnings.join('\n')}`);
     assert.ok(pool.stats.redone >= 1, "the dead worker's chunks were sent again");
-    assert.ok(pool.stats.inlineChunks >= 1);
     await pool.ready();
-    assert.equal(pool.threads, 2, 'both workers replaced');
-    assert.deepEqual(await pool.verify(batch.slice(0, 16)), inline(batch.slice(0, 16)), 'the replacements work');
+    assert.equal(pool.threads, 2, 'every dead worker replaced');
+    const again = batch.slice(0, 16).filter((c) => !Buffer.from(c.message).equals(poison));
+    assert.deepEqual(await pool.verify(again), inline(again), 'the replacements work');
+    assert.ok(pool.stats.workerChunks > 0);
     assert.match(warnings[0] ?? '', /verify worker exited with code 70 holding \d+ chunks; replacing it/);
   });
 });
