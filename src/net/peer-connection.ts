@@ -341,7 +341,7 @@ export class PeerConnection {
   private drain(): void {
     if (this.draining || this.waiting) return;
     this.draining = true;
-    const ahead = this.ahead;
+    let ahead = this.pipeline();
     if (ahead) this.takeBatches(ahead);
     let handled = 0;
     const max = this.ctx.config.limits.maxMessagesPerTurn;
@@ -354,6 +354,9 @@ export class PeerConnection {
         break;
       }
       let msg: Message;
+      // The handshake may have just completed in this turn: from then on the pipeline takes the backlog.
+      ahead = this.pipeline();
+      if (ahead && ahead.pending === 0) this.takeBatches(ahead);
       if (ahead) {
         // With the pool, messages come from the verified head batch; one still held by the pacer stays at its head.
         const item = ahead.peek();
@@ -381,6 +384,7 @@ export class PeerConnection {
       handled++;
     }
     // Refill: the batches after the head are verified while this turn's replies go out.
+    ahead = this.pipeline();
     if (ahead && this.isOpen) this.takeBatches(ahead);
     this.draining = false;
     this.queue.flush();
@@ -417,8 +421,17 @@ export class PeerConnection {
     this.resume();
   }
 
+  /**
+   * The pipeline, once the peer is established: before that a payload may
+   * not even be opened until the one before it is handled (the peer's auth
+   * turns on decryption, §8), so the handshake goes one message at a time.
+   */
+  private pipeline(): VerifyAhead | undefined {
+    return this.state === 'established' && this.held === undefined ? this.ahead : undefined;
+  }
+
   private takeBatches(ahead: VerifyAhead): void {
-    while (ahead.wantsMore && this.backlogAt < this.backlog.length) ahead.take(() => this.decodeNext(), this.state === 'established');
+    while (ahead.wantsMore && this.backlogAt < this.backlog.length) ahead.take(() => this.decodeNext(), true);
   }
 
   /** Pauses the loop until `arm`'s callback fires. */
@@ -478,7 +491,7 @@ export class PeerConnection {
     let msg;
     try {
       const plain = this.transport.framing.open(payload);
-      if (plain === undefined) return undefined; // a serial frame that did not open: dropped and counted
+      if (plain === undefined) return 'skip'; // a serial frame that did not open: dropped and counted
       msg = readPing(plain) ?? decodeMessage(plain);
     } catch (err) {
       return { fault: err };
