@@ -1,13 +1,48 @@
 // Copies of small Buffers that the node keeps for long (final txids, cached
-// blocks). Buffer.allocUnsafe and Buffer.from cut buffers under 4 KiB from a
+// blocks, pooled txs and their votes). Buffer.allocUnsafe and Buffer.from cut buffers under 4 KiB from a
 // shared 8 KiB slab, and one kept slice keeps the whole slab alive: the soak
 // run (bench/soak.ts) saw ~8 KiB of external memory per finalized tx, until
 // the finality memory's bound, 250 times its budgeted size. A copy in its own
 // ArrayBuffer costs its bytes and a small header, nothing more.
+import type { Tx, Vote } from './types';
 
 /** `bytes` in a Buffer of its own (not a slice of the shared pool). */
 export function ownCopy(bytes: Uint8Array): Buffer {
   const out = Buffer.allocUnsafeSlow(bytes.length);
   out.set(bytes);
   return out;
+}
+
+/** Copies the byte fields of `parts` into one ArrayBuffer of their total size, in order. */
+function packed(parts: Uint8Array[]): Buffer[] {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const arena = Buffer.allocUnsafeSlow(total);
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const p of parts) {
+    arena.set(p, at);
+    out.push(arena.subarray(at, at + p.length));
+    at += p.length;
+  }
+  return out;
+}
+
+/** A tx whose byte fields share one buffer of their own: what the pool keeps until the tx is final or evicted. */
+export function ownTx(tx: Tx): Tx {
+  const bytes = packed([tx.from, tx.sig, ...tx.inputs.map((i) => i.txid), ...tx.outputs.map((o) => o.to)]);
+  let k = 2;
+  return {
+    from: bytes[0]!,
+    sig: bytes[1]!,
+    inputs: tx.inputs.map((i) => ({ txid: bytes[k++]!, index: i.index })),
+    outputs: tx.outputs.map((o) => ({ to: bytes[k++]!, amount: o.amount })),
+    time: tx.time,
+  };
+}
+
+/** A vote in one buffer of its own: votes wait in the pool for their quorum. */
+export function ownVote(vote: Vote): Vote {
+  const [txid, voter, sig] = packed([vote.txid, vote.voter, vote.sig]) as [Buffer, Buffer, Buffer];
+  return { txid, voter, accept: vote.accept, sig };
 }

@@ -12,6 +12,7 @@
 // `${txid hex}:${index}`. Buffers compare by identity in a Map, hex by value.
 import { HASH_BYTES, type KeyPair } from '../crypto';
 import { FinalityMemory } from './finality-memory';
+import { ownCopy, ownTx, ownVote } from './own-copy';
 import { forgetOldestOf } from './forget-oldest';
 import { quorumFor } from './genesis';
 import { LayoutError, txId } from './layouts';
@@ -167,7 +168,7 @@ export class TxPool {
       this.poolVoteCount += early.votes.size;
       votes = { votes: early.votes, accepts: early.accepts };
     }
-    this.txs.set(key, { txid, tx, bytes, arrived: now, conflict, locked, votes });
+    this.txs.set(key, { txid: ownCopy(txid), tx: ownTx(tx), bytes, arrived: now, conflict, locked, votes });
     this.poolBytes += bytes;
     return { kind: 'accepted', txid, conflict, evicted };
   }
@@ -217,7 +218,7 @@ export class TxPool {
     if (!verifyVote(vote)) return { kind: 'invalid', reason: `bad signature on vote by ${voter} for tx ${key}` };
 
     const set = entry !== undefined ? entry.votes : this.pendingSetFor(key, now);
-    set.votes.set(voter, vote);
+    set.votes.set(voter, ownVote(vote));
     if (entry !== undefined) this.poolVoteCount++;
     else this.pendingVoteCount++;
     if (!vote.accept) return { kind: 'counted', finalizedNow: undefined };

@@ -9,6 +9,10 @@ import * as path from 'node:path';
 import { BlockStore } from '../../src/chain/block-store';
 import { FinalityMemory } from '../../src/chain/finality-memory';
 import { ownCopy } from '../../src/chain/own-copy';
+import { signTx } from '../../src/chain/signing';
+import { TxPool } from '../../src/chain/tx-pool';
+import { keyPairFromSeed } from '../../src/crypto';
+import { decodeMessage, encodeMessage, type MessageOf } from '../../src/wire/messages';
 import { TEST_GENESIS, makeBlock } from './fixtures/block-writer';
 
 test('ownCopy gives the bytes a buffer of their own', () => {
@@ -45,4 +49,18 @@ test('blocks read from the store own their bytes', () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the pool keeps each tx in one buffer of its own, not slices of what the decoder cut', () => {
+  const mn = keyPairFromSeed(Buffer.alloc(32, 3));
+  const pool = new TxPool([mn.publicKey]);
+  const payer = keyPairFromSeed(Buffer.alloc(32, 4));
+  const tx = signTx(payer, { inputs: [{ txid: Buffer.alloc(32, 1), index: 0 }, { txid: Buffer.alloc(32, 2), index: 1 }], outputs: [{ to: Buffer.alloc(32, 5), amount: 3n }], time: Date.now() });
+  const decoded = (decodeMessage(encodeMessage({ type: 'tx', tx })) as MessageOf<'tx'>).tx;
+  assert.ok(decoded.from.buffer.byteLength > 32, 'the decoder cuts small fields from the shared pool');
+  assert.equal(pool.addTx(decoded, Date.now()).kind, 'accepted');
+  const [kept] = pool.unfinalized(1);
+  assert.deepEqual(kept, tx);
+  const own = 32 + 64 + 2 * 32 + 32;
+  for (const field of [kept!.from, kept!.sig, kept!.inputs[0]!.txid, kept!.outputs[0]!.to]) assert.equal(field.buffer.byteLength, own);
 });
