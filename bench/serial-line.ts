@@ -17,6 +17,7 @@ import { signTx } from '../src/chain/signing';
 import { generateKeyPair, randomBytes } from '../src/crypto';
 import type { NodeStatus } from '../src/node/status';
 import { encodeMessage } from '../src/wire/messages';
+import { SEAL_OVERHEAD } from '../src/net/secure-framing';
 import { encodeSerialFrame } from '../src/wire/serial-frame';
 import { LineRelay } from '../test/support/line-relay';
 import { NodeGroup, sleep, waitUntil, writeGenesis, writeKeyFile } from '../test/support/processes';
@@ -60,7 +61,8 @@ async function measure(baud: number, seconds: number): Promise<Figures> {
 
     const wallet = generateKeyPair();
     const makeTx = (i: number): ReturnType<typeof signTx> => signTx(wallet, { inputs: [{ txid: randomBytes(32), index: i }], outputs: [{ to: randomBytes(32), amount: 1n }], time: Date.now() });
-    const txFrameBytes = encodeSerialFrame(encodeMessage({ type: 'tx', tx: makeTx(0) })).length;
+    // On the wire the tx is sealed (§8: 24 bytes of counter and tag), then framed.
+    const txFrameBytes = encodeSerialFrame(Buffer.alloc(encodeMessage({ type: 'tx', tx: makeTx(0) }).length + SEAL_OVERHEAD, 1)).length;
     // Twice what the line carries in the window, so the queue never runs dry while measuring.
     const count = Math.ceil(((2 * baud) / 10 / txFrameBytes) * seconds);
     for (let i = 0; i < count; i++) a.submit(makeTx(i));
