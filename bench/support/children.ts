@@ -7,10 +7,10 @@
 //   sources      bin/timenode start …; helpers: lib/bench/support/workers.js NAME …
 //   bundle       node dist/timenode.cjs start … / bench-worker NAME …
 //   SEA binary   the binary itself (process.execPath) start … / bench-worker NAME …
-import { ChildProcess, fork, ForkOptions } from 'node:child_process';
+import { ChildProcess, fork, ForkOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { nodeFlagsForChild, packaging } from '../../src/sea/runtime';
+import { packaging } from '../../src/sea/runtime';
 
 /** bin/timenode, from lib/bench/support/. */
 export const TIMENODE_BIN = resolve(__dirname, '../../../bin/timenode');
@@ -48,8 +48,9 @@ export function helperCommand(name: string, args: string[]): Launch {
 const live = new Set<ChildProcess>();
 
 export function spawnTracked(launch: Launch, options: ForkOptions = {}): ChildProcess {
-  const { execArgv, env } = nodeFlagsForChild(options.execArgv ?? [], options.env ?? process.env);
-  const child = fork(launch.script, launch.args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], ...options, execArgv, env });
+  const stdio: ForkOptions['stdio'] = ['ignore', 'pipe', 'pipe', 'ipc'];
+  // bin/timenode runs as a program, as a user runs it (its launcher applies the process settings); scripts are forked.
+  const child = launch.script === TIMENODE_BIN ? spawn(TIMENODE_BIN, launch.args, { stdio, ...options }) : fork(launch.script, launch.args, { stdio, ...options });
   live.add(child);
   child.once('exit', () => live.delete(child));
   // An IPC send racing the exit fails with EPIPE; the exit itself is what matters.

@@ -2,8 +2,6 @@
 // (default profile, default limits), forked with an IPC channel, through the entry point that runs
 // the bench (support/children.ts). The first status report comes
 // right after the node listens, so it marks "listening" for the start figure.
-import { DEFAULT_MAX_MEMORY_MB } from '../../src/base/budget';
-import { NODE_PROCESS_ENV, nodeV8Flags } from '../../src/node/process-settings';
 import type { ChildProcess } from 'node:child_process';
 import type { NodeStatus } from '../../src/node/status';
 import { now, within } from '../measure';
@@ -42,10 +40,9 @@ export class BenchNode {
     if (spec.maxMemoryMb !== undefined) args.push('--max-memory', String(spec.maxMemoryMb));
     if (spec.allowPlaintext) args.push('--allow-plaintext');
     args.push(...(spec.extraArgs ?? []));
-    // Nodes run with the process settings the memory budget assumes, as deployed (src/node/process-settings.ts).
-    const env = { ...process.env, ...NODE_PROCESS_ENV, ...spec.env };
-    const execArgv = nodeV8Flags(spec.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB);
-    this.child = spawnTracked(timenodeCommand(['start', ...args]), { env, execArgv });
+    // Nodes run as a user runs them: `start` sets up its own process (src/node/process-setup.ts).
+    const env = { ...process.env, ...spec.env };
+    this.child = spawnTracked(timenodeCommand(['start', ...args]), { env });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.on('data', (s: string) => (this.log += s));

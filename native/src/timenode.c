@@ -5,6 +5,7 @@
  * WireError sentences as the TS twins. Node-API version 8 (Node >= 12.22). */
 #include <node_api.h>
 #include "hotpath.h"
+#include "process.h"
 
 #define CHECK(env, call)                                  \
   do {                                                    \
@@ -228,6 +229,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"heapClear", NULL, heap_clear, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  CHECK(env, tn_register_process(env, exports));
   return exports;
 }
 

@@ -2,7 +2,7 @@
 // on 127.0.0.1, 127.0.0.2, …, each told only of the first, a demo wallet
 // submitting a signed tx every second, and a live status view. Ctrl-C stops
 // every node and waits for each to exit.
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,10 +10,8 @@ import { formatGenesis, parseGenesis } from '../chain/genesis';
 import { signTx } from '../chain/signing';
 import { generateKeyPair, randomBytes } from '../crypto';
 import { loadOrCreateKey } from '../node/keyfile';
-import { DEFAULT_MAX_MEMORY_MB } from '../base/budget';
 import type { NodeStatus } from '../node/status';
-import { NODE_PROCESS_ENV, nodeV8Flags } from '../node/process-settings';
-import { isSea, nodeFlagsForChild } from '../sea/runtime';
+import { isSea, packaging } from '../sea/runtime';
 import { encodeMessage } from '../wire/messages';
 import { Command, parseFlags, positiveInt } from './args';
 import { renderStatus, ViewedNode } from './status-view';
@@ -108,12 +106,11 @@ function launch(dir: string, genesisFile: string, i: number): LaunchedNode {
   const args = ['start', '--data', data, '--genesis', genesisFile, '--listen', listen, '--profile', 'devnet'];
   if (i > 0) args.push('--peer', `127.0.0.1:${DEVNET_PORT}`);
   const log = openSync(join(data, 'node.log'), 'a');
-  // Whatever started us starts the nodes: bin/timenode, the portable bundle, or the single binary itself.
+  // Whatever started us starts the nodes, as a user would: bin/timenode as a program, the portable
+  // bundle, or the single binary itself; each `start` sets up its own process (src/node/process-setup.ts).
   const entry = isSea() ? process.execPath : (process.argv[1] ?? resolve(__dirname, '../../../bin/timenode'));
-  const child = fork(entry, args, {
-    stdio: ['ignore', log, log, 'ipc'],
-    ...nodeFlagsForChild(nodeV8Flags(DEFAULT_MAX_MEMORY_MB), { ...process.env, ...NODE_PROCESS_ENV }),
-  });
+  const stdio: ['ignore', number, number, 'ipc'] = ['ignore', log, log, 'ipc'];
+  const child = packaging() === 'source' ? spawn(resolve(__dirname, '../../../bin/timenode'), args, { stdio }) : fork(entry, args, { stdio });
   const view: ViewedNode = { name: `node${i + 1}`, listen, pid: child.pid, status: undefined, exited: undefined };
   child.on('message', (msg: NodeReport) => {
     if (msg.kind === 'status') view.status = msg.status;

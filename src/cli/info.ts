@@ -23,7 +23,7 @@ export interface Info {
   platform: string;
   arch: string;
   node: string;
-  /** V8's heap limit: shows whether NODE_OPTIONS=--max-old-space-size (the systemd unit's) took effect. */
+  /** V8's heap limit of this `info` process (a node's own settings are in its start line: src/node/process-setup.ts). */
   heapLimitMiB: number;
   nodeOptions: string | undefined;
   addons: AddonLoad[];
@@ -181,10 +181,10 @@ export const info: Command = {
   usage: `Usage: timenode info [--json] [--data DIR]
 
 Prints the version, how this copy is packaged (single executable, portable
-bundle or sources), platform, Node version, V8's heap limit (set it with
-NODE_OPTIONS=--max-old-space-size=MB), the native addons a single executable
-unpacked, how links are encrypted, which backend each hot path runs on and
-why, and whether serial
+bundle or sources), platform, Node version, V8's heap limit of this process
+(\`start\` sets its own from --max-memory and logs it), the native addons a
+single executable unpacked, how links are encrypted, which backend each hot
+path runs on and why, and whether serial
 links work here (the serialport addon) with the serial devices present.
 With --data DIR it also lists the serial links of the node running on DIR
 (path, baud, state, bytes/s, CRC drops, RTT), asked over DIR/control.sock.

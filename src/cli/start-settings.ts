@@ -70,7 +70,7 @@ function oneOf<T extends string>(choices: readonly T[], help: string, def: T): S
 }
 
 export const START_SETTINGS = {
-  data: text('The data folder: node.key (created if absent), blocks.dat, peers.json, bans.json, the control socket, and timenode.toml if you keep the settings there.', {
+  data: text('The data folder: node.key (created if absent), blocks.dat, peers.json, bans.json, the control socket, node.lock (one node per folder: a second start on it is refused), and timenode.toml if you keep the settings there.', {
     placeholder: 'DIR',
     required: true,
     path: true,

@@ -6,6 +6,7 @@ import { parseGenesis } from '../chain/genesis';
 import { availableParallelism } from 'node:os';
 import { configFor } from '../base/config';
 import { keyFileModeWarning, loadOrCreateKey } from '../node/keyfile';
+import { DataLockError, lockDataFolder } from '../node/data-lock';
 import { createLogger, DEFAULT_RATE_LIMIT, Logger, RootLogger, stderrIsJournal } from '../base/log';
 import { ControlSocketError } from '../node/control-socket';
 import { MetricsListenError } from '../node/metrics-server';
@@ -13,7 +14,7 @@ import { Node } from '../node/node';
 import { loadSerialPort } from '../net/serial-transport';
 import { decodeMessage } from '../wire/messages';
 import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
-import { processSettingsWarnings } from '../node/process-settings';
+import { processSettingsLine } from '../node/process-setup';
 import { applyBudget } from '../node/apply-budget';
 import { BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget, verifyThreadsFor } from '../base/budget';
 import { backendChoices } from '../base/hotpath-selection';
@@ -71,6 +72,10 @@ export const start: Command = {
       throw new CliError(`cannot read genesis file ${genesisFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     const genesis = parseGenesis(text, genesisFile);
+    // Held for the life of the process; the kernel drops it at exit, however we exit.
+    await lockDataFolder(dataDir).catch((err: unknown) => {
+      throw err instanceof DataLockError ? new CliError(err.message, 1) : err;
+    });
     const { keys, created } = loadOrCreateKey(dataDir);
     const log = createLogger('node', level, undefined, { format: settings['log-format'] ?? 'text', journald: stderrIsJournal(), rateLimit: DEFAULT_RATE_LIMIT });
     process.on('SIGHUP', () => reload(argv, settings, log));
@@ -89,7 +94,8 @@ export const start: Command = {
     }
     const sized = applyBudget(budget, base.limits, DEFAULT_CHAIN_LIMITS);
     log.info(describeSplit(budget, base.limits.maxPeers));
-    for (const warning of processSettingsWarnings(maxMemoryMb)) log.warn(warning);
+    const settingsLine = processSettingsLine(maxMemoryMb);
+    (settingsLine.ok ? log.info : log.warn)(settingsLine.message, settingsLine.fields);
     const node = new Node({ keys, genesis, dataDir, listen, peers, serial, config: { ...base, limits: sized.limits }, chainLimits: sized.chain, log, budgetBytes: budget.totalBytes, metrics: settings.metrics });
     // Installed before the node starts and never removed: a signal that arrives while a
     // handler is swapped is lost by libuv, and one during start-up still means a clean stop.

@@ -31,5 +31,15 @@ if (!isMainThread && (workerData as VerifyWorkerData | undefined)?.role === VERI
 } else if (argv[0] === 'bench-worker') {
   process.exitCode = (require('../../bench/support/workers') as typeof import('../../bench/support/workers')).benchWorkerMain(argv.slice(1));
 } else {
-  void (require('../cli/main') as typeof import('../cli/main')).main(argv);
+  // `start` restarts itself with its process settings before the commands load (src/node/process-setup.ts).
+  const { launch } = require('../cli/start-launch') as typeof import('../cli/start-launch');
+  const setup = launch(
+    argv,
+    isSea()
+      ? { file: process.execPath, head: [process.execPath], script: [], flagsInEnv: true }
+      : { file: process.execPath, head: [process.argv0, ...process.execArgv], script: [process.argv[1] ?? __filename], flagsInEnv: false },
+  );
+  const run = (): void => void (require('../cli/main') as typeof import('../cli/main')).main(argv);
+  if (setup.run) run();
+  else void setup.exitCode.then((code) => (code === undefined ? run() : (process.exitCode = code)));
 }

@@ -46,13 +46,3 @@ export function version(): string {
     return 'unknown';
   }
 }
-
-/**
- * How to give Node flags to a child forked from this process. A single
- * executable reads no Node flag from its command line (it would arrive as
- * the command), so there NODE_OPTIONS carries them.
- */
-export function nodeFlagsForChild(execArgv: string[], env: NodeJS.ProcessEnv): { execArgv: string[]; env: NodeJS.ProcessEnv } {
-  if (!isSea() || execArgv.length === 0) return { execArgv, env };
-  return { execArgv: [], env: { ...env, NODE_OPTIONS: [env.NODE_OPTIONS, ...execArgv].filter((f) => f).join(' ') } };
-}

@@ -1,8 +1,8 @@
 // firmware-notes/ against the code: every `timenode` command and flag the
 // guide runs exists, every source path it names exists, the unit passes
 // `systemd-analyze verify` and is hardened with MemoryMax sized from the
-// budget, the heap figure it quotes is what `timenode info` prints under the
-// unit's environment, the settings file is accepted, and the firewall file
+// budget, the heap figure it quotes is what `timenode start` sets itself for
+// the file's max-memory, the settings file is accepted, and the firewall file
 // adds its rule without wiping the operator's (checked by `nft -c`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { removeDir, tempDir } from '../support/harness';
 import { REPO_ROOT, TIMENODE_BIN } from '../support/processes';
+import { expectedHeapLimitMb } from '../../src/node/process-settings';
 
 const NOTES = join(REPO_ROOT, 'firmware-notes');
 const guide = readFileSync(join(NOTES, 'README.md'), 'utf8');
@@ -85,15 +86,15 @@ test('the unit passes systemd-analyze verify, is hardened, and its MemoryMax fit
   };
   const settings = parseToml(readFileSync(join(NOTES, 'timenode.toml'), 'utf8')) as Record<string, unknown>;
   const budget = Number(settings['max-memory']);
-  const info = spawnSync(process.execPath, [TIMENODE_BIN, 'info'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...u.env } });
-  const heap = Number(/heap limit (\d+) MiB/.exec(info.stdout)?.[1]);
-  assert.ok(heap > 0, info.stdout);
+  // No NODE_OPTIONS in the unit: `start` sets its own heap limit from max-memory (src/node/process-setup.ts).
+  assert.ok(!u.env.NODE_OPTIONS && !unitText.includes('NODE_OPTIONS='), 'the unit needs no NODE_OPTIONS');
+  const heap = expectedHeapLimitMb(budget);
   const max = megabytes(u.get('MemoryMax'));
   assert.ok(max >= heap + 60, `MemoryMax ${max} MB below the heap limit ${heap} MiB plus 60`);
   assert.ok(max >= budget + 100, `MemoryMax ${max} MB below max-memory ${budget} MB plus the runtime and headroom`);
   assert.ok(max <= (budget + 100) * 3, `MemoryMax ${max} MB is no cap for a ${budget} MB budget`);
   assert.ok(megabytes(u.get('MemoryHigh')) < max);
-  assert.ok(flat.includes(`\`heap limit ${heap} MiB\``), `the guide's heap figure is not the ${heap} MiB that timenode info prints under the unit's environment`);
+  assert.ok(flat.includes(`heapLimitMb=${heap}`), `the guide's heap figure is not the ${heap} MiB that start sets for max-memory ${budget}`);
 
   const dir = tempDir('timenode-unit-');
   try {

@@ -222,6 +222,8 @@ test('the x64 binary runs a 3-node devnet with two nodes from the sources: full 
         process.stderr.write(`----- ${sea.name} log -----\n${sea.log}\n`);
         throw err;
       }
+      // The binary restarted itself with its process settings (src/node/process-setup.ts), no NODE_OPTIONS given.
+      assert.match(sea.log, /INFO .*process settings applied \(re-exec\).* heapLimitMb=166 .*mmapThreshold=65536/, sea.log);
       const pid = sea.child.pid;
       await sea.kill9();
       const left = addonDirsOf(pid, ['/dev/shm', tmpdir(), process.env.XDG_RUNTIME_DIR ?? '/nonexistent']);

@@ -1,9 +1,9 @@
-// Real node processes for the slow tests: `bin/timenode start` forked with an
-// IPC channel, its log kept in memory, its status asked for over IPC; plus
+// Real node processes for the slow tests: `bin/timenode start` run as a
+// program with an IPC channel, its log kept in memory, its status asked for over IPC; plus
 // the files such a node reads (genesis, key file) and a block store filled
 // with a valid pre-made chain. Every process spawned through a NodeGroup is
 // killed when the group is closed, whatever the test did.
-import { ChildProcess, fork, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readSync, fstatSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -16,8 +16,6 @@ import { signBlock } from '../../src/chain/signing';
 import type { Block, Tx } from '../../src/chain/types';
 import type { KeyPair } from '../../src/crypto';
 import type { NodeCommand, NodeReport } from '../../src/cli/devnet';
-import { DEFAULT_MAX_MEMORY_MB } from '../../src/base/budget';
-import { NODE_PROCESS_ENV, nodeV8Flags } from '../../src/node/process-settings';
 import type { NodeStatus, PeerStatus } from '../../src/node/status';
 import { encodeMessage } from '../../src/wire/messages';
 
@@ -49,11 +47,6 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-function maxMemoryOf(args: string[] | undefined): number {
-  const i = args?.indexOf('--max-memory') ?? -1;
-  return i >= 0 ? Number(args?.[i + 1]) : DEFAULT_MAX_MEMORY_MB;
-}
-
 /** One `timenode start` child process. */
 export class NodeProcess {
   readonly name: string;
@@ -73,14 +66,12 @@ export class NodeProcess {
     args.push('--profile', options.profile ?? 'devnet');
     if (options.logLevel) args.push('--log-level', options.logLevel);
     args.push(...(options.extraArgs ?? []));
-    const env = { ...process.env, ...NODE_PROCESS_ENV };
+    const env = { ...process.env };
     if (options.backends === 'fallback') env.TIMENODE_NATIVE = '0';
     if (options.backends === 'native') delete env.TIMENODE_NATIVE;
-    // The V8 flags the memory budget assumes, as the systemd unit sets them (src/node/process-settings.ts).
-    const execArgv = nodeV8Flags(maxMemoryOf(options.extraArgs));
-    this.child = options.netns
-      ? spawn('ip', ['netns', 'exec', options.netns, process.execPath, ...execArgv, TIMENODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env })
-      : fork(TIMENODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv });
+    // Run as a user runs it: the program itself, which sets up its own process (src/node/process-setup.ts).
+    const stdio: ['ignore', 'pipe', 'pipe', 'ipc'] = ['ignore', 'pipe', 'pipe', 'ipc'];
+    this.child = options.netns ? spawn('ip', ['netns', 'exec', options.netns, TIMENODE_BIN, ...args], { stdio, env }) : spawn(TIMENODE_BIN, args, { stdio, env });
     this.child.stderr?.setEncoding('utf8');
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => (this.log += chunk));

@@ -1,4 +1,5 @@
-// timenode's addon (native/): loaded once, on first need, with node-gyp-build
+// timenode's addon (native/): the wire hot paths and the process calls
+// Node 20 lacks (native/src/process.c). Loaded once, on first need, with node-gyp-build
 // from native/prebuilds/<platform>-<arch>/ or native/build/Release/. When it
 // cannot load (never built: no compiler; a prebuild for another libc; a
 // single-file bundle with no native/ beside it) the reason is kept, and the
@@ -29,6 +30,13 @@ export interface Addon {
   heapPeek(heap: HeapHandle): number;
   heapSize(heap: HeapHandle): number;
   heapClear(heap: HeapHandle): void;
+  /** execve(2) with FD_CLOEXEC cleared on keepFds first; returns only on failure, with the errno. */
+  execve(file: string, argv: string[], env: string[], keepFds: number[]): number;
+  /** glibc mallopt: M_MMAP_THRESHOLD and (when > 0) M_ARENA_MAX; 1 when both took, 0 elsewhere. */
+  tuneMalloc(mmapThreshold: number, arenaMax: number): number;
+  /** flock(fd, LOCK_EX | LOCK_NB): 0, or the errno (EWOULDBLOCK when another process holds it). */
+  lockExclusive(fd: number): number;
+  readonly EWOULDBLOCK: number;
 }
 
 /** An opaque handle to a native heap. */
