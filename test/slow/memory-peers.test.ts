@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { freePort, removeDir, testKey } from '../support/harness';
 import { RawPeer } from '../support/raw-peer';
 import { sleep } from '../support/processes';
-import { BudgetNode, MB, mb, median, NetFiles, prepareNet, procMemory, runtimeBaselineRss } from './fixtures/memory-node';
+import { BudgetNode, MB, mb, NetFiles, prepareNet, procMemory, runtimeBaselineRss } from './fixtures/memory-node';
 
 // This file's addresses: nodes on 127.10.8.50–51, peers on 127.10.9.1–127.10.9.100.
 const MAX_MEMORY_MB = 96;
