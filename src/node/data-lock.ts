@@ -19,8 +19,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, realpathSync, writeSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
-import { nativeMode } from '../base/hotpath-selection';
-import { loadAddon } from '../wire/native/addon';
+import { processAddon } from './process-setup';
 
 export const LOCK_FILE_NAME = 'node.lock';
 
@@ -65,7 +64,7 @@ export async function lockDataFolder(dataDir: string): Promise<DataLock> {
   const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
   let flocked = false;
   try {
-    const addon = nativeMode() === 'off' ? undefined : loadAddon().addon;
+    const addon = processAddon();
     if (addon) {
       const errno = addon.lockExclusive(fd);
       if (errno === addon.EWOULDBLOCK) refuse(dataDir, file);

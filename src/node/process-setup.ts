@@ -16,7 +16,7 @@
 // even if a setting did not take (the start log then says what it got).
 import { spawn } from 'node:child_process';
 import { isMainThread } from 'node:worker_threads';
-import { loadAddon } from '../wire/native/addon';
+import { Addon, loadAddon } from '../wire/native/addon';
 import { nativeMode } from '../base/hotpath-selection';
 import {
   ALLOCATOR_ENV,
@@ -77,7 +77,7 @@ export function setUpProcess(args: readonly string[], relaunch: Relaunch, maxMem
     if (route !== 'launcher' || settingsHold(maxMemoryMb)) return { run: true };
   }
   const applied = appliedSettings();
-  const addon = nativeMode() === 'off' ? undefined : loadAddon().addon;
+  const addon = processAddon();
   if (route === undefined && applied.heapLimitMb === expectedHeapLimitMb(maxMemoryMb)) {
     route = 'as started';
     // Heap flags given (NODE_OPTIONS of an older unit, say) but no allocator setting: mallopt does it without a restart.
@@ -106,6 +106,13 @@ export function setUpProcess(args: readonly string[], relaunch: Relaunch, maxMem
   delete env.NODE_CHANNEL_FD;
   env[SETTINGS_MARKER] = 'respawn';
   return { run: false, exitCode: respawn(relaunch.file, argv, env) };
+}
+
+/** The addon, if loaded and new enough to have the process calls (one built before native/src/process.c has none). */
+export function processAddon(): Addon | undefined {
+  if (nativeMode() === 'off') return undefined;
+  const addon = loadAddon().addon;
+  return typeof addon?.execve === 'function' && typeof addon.tuneMalloc === 'function' && typeof addon.lockExclusive === 'function' ? addon : undefined;
 }
 
 function environ(env: NodeJS.ProcessEnv): string[] {
