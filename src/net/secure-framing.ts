@@ -299,15 +299,18 @@ export class SecureFraming implements Framing {
 
   /**
    * Serial: a frame that opens under the receive key is sealed, even before
-   * the peer's auth (which the line may have lost). One that does not is
-   * in clear: taken as it is before the peer's auth; after it only a
-   * repeated hello or auth, and anything else is dropped and counted.
+   * the peer's auth (which the line may have lost). One that does not must
+   * be a message in clear: any before the peer's auth, after it only a
+   * repeated hello or auth; anything else is dropped and counted.
    */
   private openFromLine(payload: Buffer): Buffer | undefined {
-    if (!this.receiveKey) return payload;
-    const plain = this.receiveSpent || payload.length <= SEAL_OVERHEAD ? undefined : this.openIncreasing(payload);
+    const plain = !this.receiveKey || this.receiveSpent || payload.length <= SEAL_OVERHEAD ? undefined : this.openIncreasing(payload);
     if (plain) return plain;
-    if (!this.opening || isClearHandshake(payload)) return payload;
+    // A sealed frame of the far end's previous connection (it outlived ours)
+    // neither opens nor decodes: dropped and counted, as stale clear ones
+    // are ignored, rather than failing the new connection.
+    const clear = clearType(payload);
+    if (clear !== undefined && (!this.opening || clear === 'hello' || clear === 'auth')) return payload;
     this.stats.refused++;
     return undefined;
   }
@@ -332,13 +335,12 @@ export class SecureFraming implements Framing {
 
 }
 
-/** A hello or auth in clear: what a serial far end repeats (it missed ours, or started over). */
-function isClearHandshake(payload: Buffer): boolean {
+/** The type of a message in clear, or undefined for bytes that are not one (a sealed frame). */
+function clearType(payload: Buffer): string | undefined {
   try {
-    const type = decodeMessage(payload).type;
-    return type === 'hello' || type === 'auth';
+    return decodeMessage(payload).type;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -121,6 +121,19 @@ test('serial: a flipped bit and a replay are dropped and counted, a gap counts t
   assert.equal(b.stats.opened, 3);
 });
 
+test('serial: before its keys (or after a restart) a sealed frame of another connection is dropped and counted, a clear message passes', () => {
+  const [old] = linkedPair(secureSerialFraming);
+  const stale = Buffer.from(old.finish(old.encode(ping(7)))!);
+  const fresh = secureSerialFraming({ maxFrame: MAX_FRAME });
+  assert.equal(receive(fresh, stale), undefined, 'no keys yet: the sealed frame is dropped, not handed on as garbage');
+  assert.equal(fresh.dropped, 1);
+  const hello = secureSerialFraming({ maxFrame: MAX_FRAME });
+  assert.deepEqual(receive(fresh, hello.finish(hello.encode(ping(8)))!), ping(8), 'a clear message before the keys passes as it is');
+  const [a, b] = linkedPair(secureSerialFraming);
+  assert.equal(receive(b, stale), undefined, 'agreed, but under other keys: dropped too');
+  assert.deepEqual(receive(b, a.finish(a.encode(ping(9)))!), ping(9));
+});
+
 test('the end of the counter: c = 2^64 - 1 is the last one sent, the link is told once, nothing after it is sealed or accepted', () => {
   const near = (1n << 64n) - 3n;
   const [a, b] = linkedPair(secureLengthPrefixFraming, { sendCounterFrom: near }, { receiveCounterFrom: near });
