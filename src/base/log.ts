@@ -151,7 +151,8 @@ export function createLogger(component: string, minLevel: Level = 'info', sink: 
     const write = (level: Level, msg: string, fields?: LogFields): void => {
       if (RANK[level] < RANK[min]) return;
       if (limiter && !limiter.admit(level, comp, msg)) return;
-      emit(level, comp, msg, bound ? { ...bound(), ...fields } : fields);
+      // The line's own fields first (tests and operators read `code=` right after the sentence), then the bound ones.
+      emit(level, comp, msg, bound ? { ...fields, ...bound() } : fields);
     };
     return {
       debug: (m, f) => write('debug', m, f),

@@ -85,7 +85,7 @@ test('one event per line: a message with newlines is escaped; fields with spaces
   const lines: string[] = [];
   const log = createLogger('node', 'debug', (l) => lines.push(l), { journald: true });
   log.child('peer', () => ({ node: 'abcd' })).info('closing', { code: 'timeout' });
-  assert.deepEqual(lines, ['<6>INFO  [node/peer] closing node=abcd code=timeout']);
+  assert.deepEqual(lines, ['<6>INFO  [node/peer] closing code=timeout node=abcd']);
 });
 
 test('rate limit: the same line past the burst in a window is counted, then reported once with the count; other lines pass', () => {
