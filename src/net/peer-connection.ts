@@ -3,83 +3,27 @@
 // ran a second, outbound one that dropped everything but ping/pong. Direction
 // is a field here, consulted only by the duplicate rule.
 import { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { KeyPair } from '../crypto';
-import { randomBytes } from '../crypto';
-import type { NodeConfig } from '../base/config';
 import type { Logger } from '../base/log';
-import { REJECT_CODES, RejectCode, WireError } from '../wire/errors';
-import { pongPayload, readPing } from '../wire/liveness-codec';
-import { decodeMessage, encodeMessage, Message, MessageOf, MessageType, rejectMessage } from '../wire/messages';
-import { KxBinding, signAuth, verifyAuth } from './auth';
-import { ChainPosition, checkEncryption, checkHello, LocalIdentity, makeHello } from './handshake';
+import { RejectCode, WireError } from '../wire/errors';
+import { pongPayload } from '../wire/liveness-codec';
+import { encodeMessage, Message, MessageOf, MessageType, rejectMessage } from '../wire/messages';
+import { HandshakeHost, PeerHandshake } from './peer-handshake';
 import { PingTracker } from './ping-tracker';
 import type { SerialLine } from './serial-line';
-import type { LinkStats, SecureFraming } from './secure-framing';
-import type { Scheduler, Task } from './scheduler';
+import type { LinkStats } from './secure-framing';
+import { SlowPeerWatch } from './slow-peer-watch';
 import { Lane, SendQueue } from './send-queue';
-import type { InboundBudget } from './inbound-budget';
-import type { BatchVerifier } from './batch-verifier';
-import { Decoded, Taken, VerifyAhead } from './verify-ahead';
+import { InboundDecoder } from './inbound-decoder';
+import { Taken, VerifyAhead } from './verify-ahead';
 import { CATEGORY_OF, RateLimiter } from './rate-limit';
-import { TrafficCounters, UnknownTypeLog } from './traffic';
+import { TrafficCounters } from './traffic';
+import type { CloseInfo, ConnectionState, Direction, DomainHandlers, PeerContext, Transport } from './peer-context';
 
-export type Direction = 'inbound' | 'outbound';
-export type ConnectionState = 'handshaking' | 'established' | 'closed';
+export type { CloseInfo, ConnectionState, Direction, DomainHandlers, PeerContext, Transport } from './peer-context';
 
-/** Handlers the node supplies for every type the connection does not handle itself. */
-export type DomainHandlers = {
-  [K in Exclude<MessageType, ConnectionType>]: (peer: PeerConnection, msg: MessageOf<K>) => void;
-};
 type ConnectionType = 'hello' | 'auth' | 'reject' | 'ping' | 'pong';
 type HandlerTable = { [K in MessageType]: (msg: MessageOf<K>) => void };
-
 const CONTROL_TYPES: ReadonlySet<MessageType> = new Set(['hello', 'auth', 'reject', 'ping', 'pong']);
-
-export interface CloseInfo {
-  /** The code we sent, or the one the peer sent us. */
-  code: RejectCode | 'eof' | 'error' | 'local' | 'restarted';
-  reason: string;
-  byPeer: boolean;
-}
-
-export interface PeerContext {
-  identity: LocalIdentity;
-  keys: KeyPair;
-  config: NodeConfig;
-  scheduler: Scheduler;
-  log: Logger;
-  unknownTypes: UnknownTypeLog;
-  inboundBudget: InboundBudget;
-  /** Verifies a batch's signatures ahead of handling it (the verify pool); absent: verified inline as handled. */
-  batchVerifier?: BatchVerifier;
-  chain(): ChainPosition;
-  handlers: DomainHandlers;
-  /** Called when hello and auth are both good; the manager may close the connection (duplicate, full, banned). */
-  established(peer: PeerConnection): void;
-  closed(peer: PeerConnection, info: CloseInfo): void;
-  /** The peer told us its height (hello, ping, pong); sync decides whether to ask for blocks. */
-  heightSeen(peer: PeerConnection): void;
-  /** A protocol offence (PROTOCOL.md §5 Misbehaviour); the connection closes itself. */
-  offence(peer: PeerConnection, kind: 'protocol', detail: string): void;
-}
-
-export interface Transport {
-  stream: Duplex;
-  /** Cuts and frames payloads, and encrypts them once both sides offered kx (§8). */
-  framing: SecureFraming;
-  direction: Direction;
-  /** The connection's key: the peer's normalised IP, or `serial:<path>`. */
-  key: string;
-  /** Our own address on this connection (the dial-race rule compares dialers). */
-  localIp: string;
-  /** "ip:port" as seen on the socket, or the device path, for logs. */
-  remote: string;
-  /** A serial link's timing model: frame cap, small batches, baud-aware deadlines. Absent on TCP. */
-  line?: SerialLine;
-  /** Serial only: the far end restarted the link (a new hello on an established one); start a connection for this hello. */
-  restart?(hello: Buffer): void;
-}
 
 export class PeerConnection {
   state: ConnectionState = 'handshaking';
@@ -89,18 +33,16 @@ export class PeerConnection {
   readonly localIp: string;
   readonly openedAt: number;
   establishedAt = 0;
-  /** The peer's hello, once checked. */
-  hello: MessageOf<'hello'> | undefined;
   /** Best knowledge of the peer's stored height (hello, ping, pong, block). */
   height = 0;
   readonly traffic = new TrafficCounters();
   readonly ping: PingTracker;
   private readonly queue: SendQueue;
-  private readonly challenge = randomBytes(32);
   private readonly log: Logger;
   private readonly table: HandlerTable;
-  private handshakeDeadline: Task | undefined;
-  private slowCheck: Task | undefined;
+  private readonly handshake: PeerHandshake;
+  private readonly decoder: InboundDecoder;
+  private readonly slowWatch: SlowPeerWatch;
   private readonly limiter: RateLimiter;
   /** Payloads cut from the stream but not yet handled: at most one chunk's worth, while the socket is paused. */
   private backlog: Buffer[] = [];
@@ -117,12 +59,6 @@ export class PeerConnection {
   /** What this connection has charged to the shared inbound budget. */
   private chargedInbound = 0;
   private readonly resumeReading = (): void => this.resume();
-  private authenticated = false;
-  /** The auth we sent, kept on a serial link to repeat it when the far end shows it missed it. */
-  private authSent: MessageOf<'auth'> | undefined;
-  private helloRetry: Task | undefined;
-  /** Serial: messages of a far end that is established while we still wait for its auth (lost on the line); handled once it comes. */
-  private early: Message[] = [];
   private closeInfo: CloseInfo | undefined;
 
   constructor(
@@ -150,6 +86,12 @@ export class PeerConnection {
       line && ((bytes) => line.noteWritten(bytes)),
       (frame) => transport.framing.finish(frame),
     );
+    this.slowWatch = new SlowPeerWatch(
+      this.queue,
+      ctx.scheduler,
+      () => ctx.config.timings.slowPeerDeadlineMs + (line?.drainMs(this.queue.stats.queuedBytes) ?? 0),
+      (deadline, dropped) => this.close('slow', `send queue full for ${deadline} ms (${dropped} relays dropped)`),
+    );
     transport.framing.onExhausted = () =>
       // Called from inside the send queue's write: close once it has returned.
       setImmediate(() => this.close(undefined, 'frame counter spent (2^64 frames sent); a new connection gets new keys'));
@@ -160,6 +102,8 @@ export class PeerConnection {
       ...(line && { graceMs: () => line.pongGraceMs() }),
       peerBusy: () => this.transport.stream.isPaused() || ctx.scheduler.now() - this.lastMessageAt < ctx.config.timings.pingIntervalMs,
     });
+    this.handshake = new PeerHandshake(this.handshakeHost());
+    this.decoder = new InboundDecoder(transport.framing, this.traffic, ctx.unknownTypes, this.log);
     this.table = this.buildTable(ctx.handlers);
     const verifier = ctx.batchVerifier;
     const pipeline = { messages: limits.maxMessagesPerTurn, checks: limits.verifyChecksPerTurn, ahead: limits.verifyAheadMessages };
@@ -173,18 +117,45 @@ export class PeerConnection {
     stream.on('end', () => this.finish({ code: 'eof', reason: 'peer closed the connection', byPeer: true }));
     stream.on('close', () => this.finish({ code: 'eof', reason: 'connection closed', byPeer: true }));
     stream.on('error', (err: Error) => this.finish({ code: 'error', reason: err.message, byPeer: true }));
-    this.handshakeDeadline = this.ctx.scheduler.after(this.ctx.config.timings.handshakeDeadlineMs, () =>
-      this.close('timeout', `no valid hello and auth within ${this.ctx.config.timings.handshakeDeadlineMs} ms`),
-    );
-    this.sendHello();
+    this.handshake.start();
   }
 
-  /** On a serial line a frame can be lost: our hello is repeated, same challenge, until the far end's auth arrives. */
-  private sendHello(): void {
-    if (this.state !== 'handshaking' || this.authenticated) return;
-    this.send(makeHello(this.ctx.identity, this.ctx.chain(), this.challenge, this.ctx.scheduler.now(), this.transport.framing.kx.publicKey));
-    const line = this.transport.line;
-    if (line) this.helloRetry = this.ctx.scheduler.after(this.ctx.config.serial.helloRetryMs + line.backlogMs(), () => this.sendHello());
+  /** The peer's hello, once checked. */
+  get hello(): MessageOf<'hello'> | undefined {
+    return this.handshake.hello;
+  }
+
+  /** What the handshake may do to this connection. */
+  private handshakeHost(): HandshakeHost {
+    const transport = this.transport;
+    const state = (): ConnectionState => this.state;
+    return {
+      remote: this.remote,
+      framing: transport.framing,
+      line: transport.line,
+      ctx: this.ctx,
+      log: this.log,
+      get stillHandshaking() {
+        return state() === 'handshaking';
+      },
+      send: (msg) => this.send(msg),
+      close: (code, reason) => this.close(code, reason),
+      protocolError: (err) => this.protocolError(err),
+      ended: (code, reason, byPeer) => this.finish({ code, reason, byPeer }),
+      helloAccepted: (hello) => (this.height = hello.height),
+      established: (early) => this.onEstablished(early),
+      restart: transport.restart?.bind(transport),
+    };
+  }
+
+  private onEstablished(early: Message[]): void {
+    this.state = 'established';
+    this.establishedAt = this.ctx.scheduler.now();
+    this.ctx.established(this);
+    if (this.state !== 'established') return; // the manager closed us (duplicate, full, banned)
+    this.ping.start();
+    this.ctx.heightSeen(this);
+    for (const msg of early) if (this.isOpen) (this.table[msg.type] as (m: Message) => void)(msg);
   }
 
   get isOpen(): boolean {
@@ -222,7 +193,7 @@ export class PeerConnection {
     // hello and auth stay in clear whenever they are sent (§8); our auth starts the sealing.
     const frame = type === 'hello' || type === 'auth' ? framing.encodeHandshake(payload, type === 'auth') : framing.encode(payload);
     const kept = this.queue.push(frame, lane);
-    if (this.queue.fullSince !== undefined && !this.slowCheck) this.watchSlow();
+    this.slowWatch.check();
     return kept;
   }
 
@@ -260,25 +231,6 @@ export class PeerConnection {
     return this.chargedInbound;
   }
 
-  /** §5: a peer whose send queue stays full past the deadline is closed with `slow`. */
-  private watchSlow(): void {
-    // A slow line drains a full lane slowly by nature: it is `slow` only past the time the line needs.
-    const deadline = this.ctx.config.timings.slowPeerDeadlineMs + (this.transport.line?.drainMs(this.queue.stats.queuedBytes) ?? 0);
-    const since = this.queue.fullSince;
-    if (since === undefined || this.state === 'closed') return;
-    const due = since + deadline - this.ctx.scheduler.now();
-    this.slowCheck = this.ctx.scheduler.after(Math.max(0, due), () => {
-      this.slowCheck = undefined;
-      const stillSince = this.queue.fullSince;
-      if (stillSince === undefined) return;
-      if (this.ctx.scheduler.now() - stillSince >= deadline) {
-        this.close('slow', `send queue full for ${deadline} ms (${this.queue.stats.droppedData} relays dropped)`);
-      } else {
-        this.watchSlow();
-      }
-    });
-  }
-
   /** Sends `reject` (when a code is given) and closes. Safe to call twice. */
   close(code: RejectCode | undefined, reason: string): void {
     if (this.state === 'closed') return;
@@ -299,12 +251,10 @@ export class PeerConnection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closeInfo = info;
-    this.ctx.scheduler.cancel(this.handshakeDeadline);
-    this.ctx.scheduler.cancel(this.slowCheck);
-    this.ctx.scheduler.cancel(this.helloRetry);
+    this.handshake.stop();
+    this.slowWatch.stop();
     this.ping.stop();
     this.backlog = [];
-    this.early = [];
     this.held = undefined;
     this.ahead?.close();
     this.ctx.inboundBudget.forget(this.resumeReading);
@@ -470,7 +420,7 @@ export class PeerConnection {
 
   /** Decodes the next payload of the backlog; undefined for an unknown type or a protocol error (which closes). */
   private nextMessage(): Message | undefined {
-    const item = this.decode(this.backlog[this.backlogAt++] as Buffer);
+    const item = this.decoder.decode(this.backlog[this.backlogAt++] as Buffer);
     if (item === 'skip') return undefined;
     if ('fault' in item) {
       this.protocolError(item.fault);
@@ -483,34 +433,14 @@ export class PeerConnection {
   private decodeNext(): Taken | undefined {
     if (this.backlogAt >= this.backlog.length) return undefined;
     const payload = this.backlog[this.backlogAt++] as Buffer;
-    return { item: this.decode(payload), bytes: payload.length };
-  }
-
-  /** A payload as a message or its fault; 'skip' for an unknown type (counted, and logged once per type). */
-  private decode(payload: Buffer): Decoded | 'skip' {
-    let msg;
-    try {
-      const plain = this.transport.framing.open(payload);
-      if (plain === undefined) return 'skip'; // a serial frame that did not open: dropped and counted
-      msg = readPing(plain) ?? decodeMessage(plain);
-    } catch (err) {
-      return { fault: err };
-    }
-    if ('unknown' in msg) {
-      this.traffic.countUnknown(msg.type);
-      // Counted and logged once per type per run; never fatal, never scored (§1).
-      if (this.ctx.unknownTypes.firstSighting(msg.type)) this.log.warn(`unknown message type "${msg.type}" (counted, ignored; logged once)`);
-      return 'skip';
-    }
-    this.traffic.countIn(msg.type);
-    return msg;
+    return { item: this.decoder.decode(payload), bytes: payload.length };
   }
 
   private handle(msg: Message): void {
     this.lastMessageAt = this.ctx.scheduler.now();
     if (this.state === 'handshaking' && !CONTROL_HANDSHAKE.has(msg.type)) {
       if (this.transport.line) {
-        this.onSerialEarly(msg);
+        this.handshake.onSerialEarly(msg);
         return;
       }
       this.protocolError(new WireError(`"${msg.type}" before the handshake completed`));
@@ -529,9 +459,9 @@ export class PeerConnection {
 
   private buildTable(domain: DomainHandlers): HandlerTable {
     const own: { [K in ConnectionType]: (msg: MessageOf<K>) => void } = {
-      hello: (m) => this.onHello(m),
-      auth: (m) => this.onAuth(m),
-      reject: (m) => this.onReject(m),
+      hello: (m) => this.handshake.onHello(m),
+      auth: (m) => this.handshake.onAuth(m),
+      reject: (m) => this.handshake.onReject(m),
       ping: (m) => {
         this.noteHeight(m.height);
         this.sendEncoded('pong', pongPayload(m.nonce, this.ctx.scheduler.now(), this.ctx.chain().height));
@@ -554,118 +484,6 @@ export class PeerConnection {
     this.height = height;
     if (this.state === 'established') this.ctx.heightSeen(this);
   }
-
-  private onHello(hello: MessageOf<'hello'>): void {
-    if (this.hello && this.transport.line) return this.onSerialHelloAgain(hello);
-    if (this.hello) {
-      this.protocolError(new WireError('second hello on one connection'));
-      return;
-    }
-    const refusal = checkHello(this.ctx.identity, hello);
-    if (refusal) {
-      this.hello = hello;
-      this.close(refusal.code, refusal.reason);
-      return;
-    }
-    this.hello = hello;
-    this.height = hello.height;
-    const plaintext = checkEncryption(hello, this.remote, this.ctx.config.links.allowPlaintext);
-    if (plaintext) {
-      this.close(plaintext.code, plaintext.reason);
-      return;
-    }
-    let binding: KxBinding | undefined;
-    if (hello.kx) {
-      try {
-        binding = this.transport.framing.agree(hello.kx);
-      } catch (err) {
-        this.protocolError(err);
-        return;
-      }
-    }
-    this.authSent = { type: 'auth', sig: signAuth(this.ctx.keys, hello.challenge, binding) };
-    this.send(this.authSent);
-  }
-
-  /**
-   * A serial link has no connect and may lose frames, so a second hello is
-   * news, not an offence: the same one again means the far end missed our
-   * auth; a new one on an established link means the far end restarted (a
-   * fresh connection takes it over); a new one while we are still
-   * handshaking means it started over, and we answer the newest.
-   */
-  /**
-   * Serial, before our handshake completed: with no hello yet it is what the
-   * far end sent its previous connection (stale); after its hello it means
-   * the far end is established and its auth was lost: ask again (our hello
-   * repeated brings its auth) and keep the message for then.
-   */
-  private onSerialEarly(msg: Message): void {
-    if (!this.hello || this.early.length >= MAX_EARLY_MESSAGES) return;
-    if (this.early.length === 0) {
-      this.ctx.scheduler.cancel(this.helloRetry);
-      this.sendHello();
-    }
-    this.early.push(msg);
-  }
-
-  private onSerialHelloAgain(hello: MessageOf<'hello'>): void {
-    const held = this.hello as MessageOf<'hello'>;
-    if (held.challenge.equals(hello.challenge) && held.node.equals(hello.node)) {
-      if (this.authSent) this.send(this.authSent);
-      return;
-    }
-    if (this.state === 'established' && this.transport.restart) {
-      this.log.info('the far end restarted the link: starting a new connection');
-      this.finish({ code: 'restarted', reason: 'the far end restarted the link (a new hello)', byPeer: false });
-      this.transport.restart(encodeMessage(hello));
-      return;
-    }
-    this.hello = undefined;
-    this.onHello(hello);
-  }
-
-  private onAuth(auth: MessageOf<'auth'>): void {
-    if (!this.hello) {
-      if (this.transport.line) return; // serial: our hello repeats until the far end answers the one it has
-      this.protocolError(new WireError('auth before hello'));
-      return;
-    }
-    const framing = this.transport.framing;
-    const binding = this.hello.kx && { signer: this.hello.kx, other: framing.kx.publicKey };
-    // Serial: a repeated auth (we repeated our hello) or one signed for a previous connection's challenge is stale.
-    const stale = this.transport.line !== undefined && (this.authenticated || !verifyAuth(this.hello.node, this.challenge, auth.sig, binding));
-    if (stale) return;
-    if (this.authenticated) {
-      this.protocolError(new WireError('second auth on one connection'));
-      return;
-    }
-    if (!verifyAuth(this.hello.node, this.challenge, auth.sig, binding)) {
-      this.protocolError(new WireError(`auth signature does not verify for node ${this.hello.node.toString('hex')}${binding ? ' over both kx values' : ''}`));
-      return;
-    }
-    if (binding) framing.openFromNow();
-    this.authenticated = true;
-    this.ctx.scheduler.cancel(this.handshakeDeadline);
-    this.state = 'established';
-    this.establishedAt = this.ctx.scheduler.now();
-    this.ctx.established(this);
-    if (this.state === 'established') {
-      this.ping.start();
-      this.ctx.heightSeen(this);
-      const early = this.early;
-      this.early = [];
-      for (const msg of early) if (this.isOpen) (this.table[msg.type] as (m: Message) => void)(msg);
-    }
-  }
-
-  private onReject(reject: MessageOf<'reject'>): void {
-    this.log.warn(`peer refused us: ${reject.reason}`, { code: reject.code });
-    const code = REJECT_CODES.find((c) => c === reject.code) ?? 'protocol';
-    this.finish({ code, reason: reject.reason, byPeer: true });
-  }
 }
 
 const CONTROL_HANDSHAKE: ReadonlySet<MessageType> = new Set(['hello', 'auth', 'reject']);
-/** Serial: messages kept while the far end's auth is asked for again (a handful: it is established, we are a round trip behind). */
-const MAX_EARLY_MESSAGES = 32;
