@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir, testKey } from '../support/harness';
@@ -56,6 +57,47 @@ test('a node.key readable by others is a warning naming its mode; 0600 is not', 
     assert.match(open, new RegExp(`WARN  \\[node\\] key file ${join(dir, 'node', 'node.key').replace(/[/.]/g, '\\$&')} has mode 0644: others can read the node's secret seed; run chmod 600 `));
     const closed = await run(0o600);
     assert.doesNotMatch(closed, /has mode/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a second signal during the stop exits at once, with code 1 and a line saying so', async () => {
+  const dir = tempDir('timenode-twice-');
+  try {
+    const { file } = writeGenesis(dir, [testKey(1)], { interval: 2000, time: Date.now() });
+    const port = await portFreeOn(['127.15.4.2']);
+    const child = spawn(process.execPath, [TIMENODE_BIN, 'start', '--data', join(dir, 'node'), '--genesis', file, '--listen', `127.15.4.2:${port}`, '--profile', 'devnet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.setEncoding('utf8');
+    const seen = (text: string): Promise<void> =>
+      new Promise((done, fail) => {
+        const check = (): void => {
+          if (log.includes(text)) done();
+        };
+        child.stderr.on('data', (c: string) => {
+          log += c;
+          check();
+        });
+        child.once('exit', (code) => fail(new Error(`exited ${code} before "${text}": ${log}`)));
+        check();
+      });
+    await seen('listening on');
+    // A client that connects and then neither speaks nor closes: the clean stop waits for its
+    // socket (up to a second), which leaves room for the second signal.
+    const idle = connect({ host: '127.15.4.2', port });
+    idle.on('error', () => undefined);
+    await new Promise((r) => idle.once('connect', r));
+    const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    child.kill('SIGTERM');
+    await seen('SIGTERM: stopping');
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await exit;
+    idle.destroy();
+    assert.equal(code, 1, log);
+    assert.match(log, /WARN  \[node\] SIGINT again: exiting without a clean stop/);
+    assert.ok(Date.now() - t0 < 1000, 'at once');
   } finally {
     removeDir(dir);
   }
