@@ -31,6 +31,9 @@ interface Figures {
   utilisation: number;
   loadedRttMs: number;
   loadedMaxRttMs: number;
+  /** Pings missed, either end, and whether the link had to be set up again. */
+  missed: number;
+  relinked: boolean;
 }
 
 function median(xs: number[]): number {
@@ -73,6 +76,9 @@ async function measure(baud: number, seconds: number): Promise<Figures> {
     // Each pong that arrives while the flood is on the line (either end's pings) is one sample.
     const loaded: number[] = [];
     const matched = { a: serialPeer(await a.status())?.serial?.pingsMatched ?? 0, b: serialPeer(start)?.serial?.pingsMatched ?? 0 };
+    const firstLink = serialPeer(start)?.establishedAt;
+    let missed = 0;
+    let relinked = false;
     const sample = async (): Promise<NodeStatus> => {
       const [sa, sb] = await Promise.all([a.status(), b.status()]);
       for (const [side, s] of [['a', sa], ['b', sb]] as const) {
@@ -80,6 +86,8 @@ async function measure(baud: number, seconds: number): Promise<Figures> {
         const n = p?.serial?.pingsMatched ?? 0;
         if (n > matched[side] && p?.rttMs !== undefined) loaded.push(p.rttMs);
         matched[side] = n;
+        missed = Math.max(missed, p?.missedPongs ?? 0);
+        if (side === 'b' && p?.establishedAt !== firstLink) relinked = true;
       }
       return sb;
     };
@@ -103,6 +111,8 @@ async function measure(baud: number, seconds: number): Promise<Figures> {
       utilisation: (framesPerSec * txFrameBytes) / (baud / 10),
       loadedRttMs: median(loaded),
       loadedMaxRttMs: Math.max(...loaded),
+      missed,
+      relinked,
     };
   } finally {
     await group.close();
@@ -147,11 +157,11 @@ async function main(): Promise<void> {
   if (values.rss) return rssCost();
   const bauds = values.baud.split(',').map(Number);
   const seconds = Number(values.seconds);
-  process.stdout.write('| baud | idle ping RTT | tx frame | tx frames/s | line use | ping RTT behind the flood (median, max) |\n| --- | --- | --- | --- | --- | --- |\n');
+  process.stdout.write('| baud | idle ping RTT | tx frame | tx frames/s | line use | ping RTT behind the flood (median, max) | missed pings | link kept |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
   for (const baud of bauds) {
     const f = await measure(baud, seconds);
     process.stdout.write(
-      `| ${f.baud} | ${f.idleRttMs} ms | ${f.txFrameBytes} B | ${f.framesPerSec.toFixed(1)} | ${(f.utilisation * 100).toFixed(0)} % | ${f.loadedRttMs} ms, ${f.loadedMaxRttMs} ms |\n`,
+      `| ${f.baud} | ${f.idleRttMs} ms | ${f.txFrameBytes} B | ${f.framesPerSec.toFixed(1)} | ${(f.utilisation * 100).toFixed(0)} % | ${f.loadedRttMs} ms, ${f.loadedMaxRttMs} ms | ${f.missed} | ${f.relinked ? 'no' : 'yes'} |\n`,
     );
   }
 }

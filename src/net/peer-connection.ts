@@ -100,7 +100,10 @@ export class PeerConnection {
       sendPing: (nonce, time) => this.send({ type: 'ping', nonce, time, height: ctx.chain().height }),
       dead: (missed) => this.close('timeout', `no pong to ${missed} pings in a row`),
       ...(line && { graceMs: () => line.pongGraceMs() }),
-      peerBusy: () => this.transport.stream.isPaused() || ctx.scheduler.now() - this.lastMessageAt < ctx.config.timings.pingIntervalMs,
+      peerBusy: () =>
+        this.transport.stream.isPaused() ||
+        ctx.scheduler.now() - this.lastMessageAt < ctx.config.timings.pingIntervalMs ||
+        (line?.readWithin(ctx.config.timings.pingIntervalMs) ?? false),
     });
     this.handshake = new PeerHandshake(this.handshakeHost());
     this.decoder = new InboundDecoder(transport.framing, this.traffic, ctx.unknownTypes, this.log);

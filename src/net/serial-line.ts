@@ -38,6 +38,7 @@ export class SerialLine {
   /** The largest payload sent on this link (PROTOCOL.md §1 maxFrame, reduced to what the line carries in frameSeconds). */
   readonly frameCap: number;
   private busyUntil = 0;
+  private lastReadAt = -Infinity;
   private bytesIn = 0;
   private bytesOut = 0;
   private refused = 0;
@@ -83,6 +84,12 @@ export class SerialLine {
 
   noteRead(bytes: number): void {
     this.bytesIn += bytes;
+    this.lastReadAt = this.now();
+  }
+
+  /** Bytes came in within `ms`: the far end is alive even while a large frame (no whole message for seconds) is on the line. */
+  readWithin(ms: number): boolean {
+    return this.now() - this.lastReadAt < ms;
   }
 
   /** How long the line needs to carry what we wrote before anything written now goes out. */

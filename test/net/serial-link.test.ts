@@ -164,6 +164,12 @@ test('the line model: frame cap of 10 s of line time (16 KiB at least, maxFrame 
   assert.equal(slow.refuses(16 * 1024), false);
   assert.equal(slow.refuses(16 * 1024 + 1), true);
   assert.equal(slow.stats().refusedLarge, 1);
+  assert.equal(slow.readWithin(1000), false, 'nothing read yet');
+  slow.noteRead(10);
+  now += 999;
+  assert.equal(slow.readWithin(1000), true, 'bytes of a large frame still coming in: the far end is alive');
+  now += 1;
+  assert.equal(slow.readWithin(1000), false);
 });
 
 test('the first frame each way is lost on the line: the repeated hello completes the handshake, with no offence on either side', async () => {
