@@ -17,9 +17,12 @@ import { InboundDecoder } from './inbound-decoder';
 import { Taken, VerifyAhead } from './verify-ahead';
 import { CATEGORY_OF, RateLimiter } from './rate-limit';
 import { TrafficCounters } from './traffic';
-import type { CloseInfo, ConnectionState, Direction, DomainHandlers, PeerContext, Transport } from './peer-context';
+import type { CloseInfo, ConnectionState, Direction, DomainHandlersFor, PeerContextFor, Transport } from './peer-context';
 
-export type { CloseInfo, ConnectionState, Direction, DomainHandlers, PeerContext, Transport } from './peer-context';
+export type { CloseInfo, ConnectionState, Direction, Transport } from './peer-context';
+/** Handlers the node supplies for every type the connection does not handle itself. */
+export type DomainHandlers = DomainHandlersFor<PeerConnection>;
+export type PeerContext = PeerContextFor<PeerConnection>;
 
 type ConnectionType = 'hello' | 'auth' | 'reject' | 'ping' | 'pong';
 type HandlerTable = { [K in MessageType]: (msg: MessageOf<K>) => void };

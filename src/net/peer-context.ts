@@ -1,6 +1,7 @@
 // What a connection is given: the stream under it (a TCP socket or a serial
 // port, with its framing) and the node's context (identity, config, the
-// shared scheduler and budgets, the domain's handlers and callbacks).
+// shared scheduler and budgets, the domain's handlers and callbacks). The
+// peer type is a parameter, so this file needs nothing of PeerConnection's.
 import type { Duplex } from 'node:stream';
 import type { NodeConfig } from '../base/config';
 import type { Logger } from '../base/log';
@@ -10,7 +11,6 @@ import type { MessageOf, MessageType } from '../wire/messages';
 import type { BatchVerifier } from './batch-verifier';
 import type { ChainPosition, LocalIdentity } from './handshake';
 import type { InboundBudget } from './inbound-budget';
-import type { PeerConnection } from './peer-connection';
 import type { Scheduler } from './scheduler';
 import type { SecureFraming } from './secure-framing';
 import type { SerialLine } from './serial-line';
@@ -20,10 +20,9 @@ export type Direction = 'inbound' | 'outbound';
 export type ConnectionState = 'handshaking' | 'established' | 'closed';
 
 /** Handlers the node supplies for every type the connection does not handle itself. */
-export type DomainHandlers = {
-  [K in Exclude<MessageType, 'hello' | 'auth' | 'reject' | 'ping' | 'pong'>]: (peer: PeerConnection, msg: MessageOf<K>) => void;
+export type DomainHandlersFor<P> = {
+  [K in Exclude<MessageType, 'hello' | 'auth' | 'reject' | 'ping' | 'pong'>]: (peer: P, msg: MessageOf<K>) => void;
 };
-
 
 export interface CloseInfo {
   /** The code we sent, or the one the peer sent us. */
@@ -32,7 +31,7 @@ export interface CloseInfo {
   byPeer: boolean;
 }
 
-export interface PeerContext {
+export interface PeerContextFor<P> {
   identity: LocalIdentity;
   keys: KeyPair;
   config: NodeConfig;
@@ -43,14 +42,14 @@ export interface PeerContext {
   /** Verifies a batch's signatures ahead of handling it (the verify pool); absent: verified inline as handled. */
   batchVerifier?: BatchVerifier;
   chain(): ChainPosition;
-  handlers: DomainHandlers;
+  handlers: DomainHandlersFor<P>;
   /** Called when hello and auth are both good; the manager may close the connection (duplicate, full, banned). */
-  established(peer: PeerConnection): void;
-  closed(peer: PeerConnection, info: CloseInfo): void;
+  established(peer: P): void;
+  closed(peer: P, info: CloseInfo): void;
   /** The peer told us its height (hello, ping, pong); sync decides whether to ask for blocks. */
-  heightSeen(peer: PeerConnection): void;
+  heightSeen(peer: P): void;
   /** A protocol offence (PROTOCOL.md §5 Misbehaviour); the connection closes itself. */
-  offence(peer: PeerConnection, kind: 'protocol', detail: string): void;
+  offence(peer: P, kind: 'protocol', detail: string): void;
 }
 
 export interface Transport {
