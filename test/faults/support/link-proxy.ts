@@ -18,13 +18,20 @@ export interface LinkEnds {
 /** Pass: forward; cut: refuse new connections and drop the open ones (a partition). */
 export type LinkMode = 'pass' | 'cut';
 
+/** Chunks waiting out their delay in one direction, in arrival order, with one timer for the head. */
+interface Lane {
+  /** `close`: the connection is cut once this chunk is written (a cut mid-frame). */
+  queue: { at: number; chunk: Buffer; close?: boolean }[];
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
 interface Pipe {
   client: Socket;
   server: Socket;
   /** While stalled, nothing is forwarded either way, and nothing is closed. */
   stalled: boolean;
-  /** Release time of the last chunk queued per direction, to keep the order under jitter. */
-  lastOut: { up: number; down: number };
+  /** Delayed chunks per direction. One FIFO and one timer each: TCP never reorders, and timers of different lengths may fire out of order. */
+  lanes: { up: Lane; down: Lane };
 }
 
 export class LinkProxy {
@@ -100,7 +107,7 @@ export class LinkProxy {
     this.counts.accepted++;
     const server = connect({ host: this.ends.targetIp, port: this.ends.targetPort, localAddress: this.ends.sourceIp });
     server.on('error', () => undefined);
-    const pipe: Pipe = { client, server, stalled: false, lastOut: { up: 0, down: 0 } };
+    const pipe: Pipe = { client, server, stalled: false, lanes: { up: { queue: [], timer: undefined }, down: { queue: [], timer: undefined } } };
     this.pipes.add(pipe);
     client.on('data', (chunk: Buffer) => this.forward(pipe, 'up', chunk));
     server.on('data', (chunk: Buffer) => this.forward(pipe, 'down', chunk));
@@ -111,27 +118,46 @@ export class LinkProxy {
   private forward(pipe: Pipe, direction: 'up' | 'down', chunk: Buffer): void {
     if (pipe.stalled) return;
     const to = direction === 'up' ? pipe.server : pipe.client;
-    if (this.cutNextMidFrame && chunk.length > 1) {
+    // A cut mid-frame goes through the lane too, so it lands after what came before it.
+    const cut = this.cutNextMidFrame && chunk.length > 1;
+    if (cut) {
       this.cutNextMidFrame = false;
       this.counts.cutMidFrame++;
-      to.write(chunk.subarray(0, chunk.length >> 1), () => this.closePipe(pipe));
-      return;
     }
+    const piece = cut ? chunk.subarray(0, chunk.length >> 1) : chunk;
     const { ms, jitterMs } = this.delay;
-    if (ms === 0 && jitterMs === 0) {
-      to.write(chunk);
+    const lane = pipe.lanes[direction];
+    if (ms === 0 && jitterMs === 0 && lane.queue.length === 0) {
+      if (cut) to.write(piece, () => this.closePipe(pipe));
+      else to.write(piece);
       return;
     }
+    const last = lane.queue[lane.queue.length - 1]?.at ?? 0;
+    lane.queue.push({ at: Math.max(last, Date.now() + ms + (this.rand() * 2 - 1) * jitterMs), chunk: piece, close: cut });
+    if (lane.timer === undefined) this.release(pipe, lane, to);
+  }
+
+  /** Writes the chunks of `lane` that are due, in order, and sleeps until the next one. */
+  private release(pipe: Pipe, lane: Lane, to: Socket): void {
+    lane.timer = undefined;
+    if (pipe.stalled || !this.pipes.has(pipe)) return;
     const now = Date.now();
-    const at = Math.max(pipe.lastOut[direction], now + ms + (this.rand() * 2 - 1) * jitterMs);
-    pipe.lastOut[direction] = at;
-    setTimeout(() => {
-      if (!pipe.stalled && this.pipes.has(pipe)) to.write(chunk);
-    }, at - now);
+    while (lane.queue.length > 0 && lane.queue[0]!.at <= now) {
+      const { chunk, close } = lane.queue.shift()!;
+      if (close) {
+        to.write(chunk, () => this.closePipe(pipe));
+        return;
+      }
+      to.write(chunk);
+    }
+    const next = lane.queue[0];
+    if (next) lane.timer = setTimeout(() => this.release(pipe, lane, to), Math.max(1, next.at - now));
   }
 
   private closePipe(pipe: Pipe): void {
     if (!this.pipes.delete(pipe)) return;
+    clearTimeout(pipe.lanes.up.timer);
+    clearTimeout(pipe.lanes.down.timer);
     pipe.client.destroy();
     pipe.server.destroy();
   }
