@@ -7,6 +7,13 @@
 // made by create() and removed by destroy(), with `ip` (iproute2, as root).
 import { execFileSync } from 'node:child_process';
 
+/**
+ * Two test runs at once (two checkouts) must not meet: names carry the run's
+ * pid and the subnets' second octet is 100 + pid mod 100.
+ */
+const RUN = process.pid % 10_000;
+const NET = `10.${100 + (process.pid % 100)}`;
+
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
@@ -16,7 +23,7 @@ export class Hosts {
   private readonly links: string[] = [];
 
   /**
-   * `count` hosts; host i (0-based) is subnet 10.14.(base + i).0/24: the node
+   * `count` hosts; host i (0-based) is subnet 10.(100 + pid mod 100).(base + i).0/24: the node
    * at .2, the test's side at .1, the proxies' source addresses at .10 + j
    * and their listening addresses at .100 + j.
    */
@@ -39,17 +46,17 @@ export class Hosts {
 
   /** The namespace of host i, for `ip netns exec`. */
   netns(i: number): string {
-    return `tn14${this.tag}${i}`;
+    return `tn14-${RUN}${this.tag}${i}`;
   }
 
   /** Where the node of host i listens. */
   nodeIp(i: number): string {
-    return `10.14.${this.base + i}.2`;
+    return `${NET}.${this.base + i}.2`;
   }
 
   /** The test's side of host i's link: its default route. */
   gatewayIp(i: number): string {
-    return `10.14.${this.base + i}.1`;
+    return `${NET}.${this.base + i}.1`;
   }
 
   /**
@@ -58,12 +65,12 @@ export class Hosts {
    * one connection per peer IP (§2) and would not dial two ports of one IP.
    */
   proxyIp(from: number, to: number): string {
-    return `10.14.${this.base + from}.${100 + to}`;
+    return `${NET}.${this.base + from}.${100 + to}`;
   }
 
   /** The address a proxy connects to node `to` from on behalf of node `from`: node `to` tells its peers apart by it. */
   sourceIp(to: number, from: number): string {
-    return `10.14.${this.base + to}.${10 + from}`;
+    return `${NET}.${this.base + to}.${10 + from}`;
   }
 
   destroy(): void {
@@ -85,8 +92,8 @@ export class Hosts {
 
   private add(i: number): void {
     const ns = this.netns(i);
-    const outside = `t14${this.tag}${i}h`;
-    const inside = `t14${this.tag}${i}n`;
+    const outside = `t${RUN}${this.tag}${i}h`;
+    const inside = `t${RUN}${this.tag}${i}n`;
     // A namespace left by a killed earlier run of this file: start clean.
     try {
       ip('netns', 'del', ns);
