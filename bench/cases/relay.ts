@@ -63,7 +63,7 @@ async function throughNode(dir: string, payloads: Buffer[], expected: number, pa
   const { file, genesis } = writeBenchGenesis(dir);
   const dataDir = join(dir, 'node');
   writeKeyFile(dataDir, benchKey(2, 2));
-  const node = await startNode({ ...NODE, dataDir, genesisFile: file, allowPlaintext: plaintext });
+  const node = await startNode({ ...NODE, dataDir, genesisFile: file, allowPlaintext: plaintext, extraArgs: process.env.BENCH_VERIFY_THREADS ? ['--verify-threads', process.env.BENCH_VERIFY_THREADS] : [] });
   const peers: TnpPeer[] = [];
   try {
     const a = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: A_IP, plaintext });

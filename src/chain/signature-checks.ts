@@ -1,36 +1,74 @@
-// The Ed25519 checks a chain message implies (PROTOCOL.md §4), as a pure
-// function of the message: what the handlers will verify, listed ahead of
-// them so the connection can have a batch of messages verified on the worker
-// threads (src/crypto/verify-pool.ts) before it hands them to the chain one
-// by one. The chain still calls verify itself, in its own order and only
-// where its rules reach the signature; this list only lets that call find its
-// verdict ready. A check listed here and never asked costs a worker some time
-// and changes nothing; one the chain asks and is not listed is verified inline.
+// The Ed25519 checks a chain message implies (PROTOCOL.md §4): what the
+// handlers will verify, listed ahead of them so the connection can have a
+// batch of messages verified on the worker threads (src/crypto/verify-pool.ts)
+// before it hands them to the chain one by one. The chain still calls verify
+// itself, in its own order and only where its rules reach the signature; this
+// list only lets that call find its verdict ready. A check the chain asks and
+// is not listed is verified inline, so leaving one out is always safe; one
+// listed and never asked is work for nothing, so the cheap rules the chain
+// applies before any verify are applied here too (ChainView): a peer must not
+// get from the pool the signature work the chain itself would refuse to do.
 import type { SignedMessage } from '../crypto';
 import type { Message } from '../wire/messages';
 import { annSignedBytes, blockHash, hbSignedBytes, LayoutError, txId, voteSignedBytes } from './layouts';
 import type { Ann, Block, Hb, Tx, Vote } from './types';
 
-/** The signature checks of `msg`, in the order its handler meets them; none for a type that carries no chain signature. */
-export function signatureChecks(msg: Message): SignedMessage[] {
+/** What the cheap rules before a verify need of the chain; checked when the batch is taken, so only a hint. */
+export interface ChainView {
+  /** In M: only members' votes, blocks, anns and hbs ever reach a verify. */
+  isMasternode(key: Buffer): boolean;
+  /** Pooled or final: a copy of a known tx is not verified again. */
+  knowsTx(txid: Buffer): boolean;
+  /** A proof for this txid was accepted: later votes and proofs for it are not verified. */
+  isFinal(txid: Buffer): boolean;
+  /** The tip's height: a synced block at or below it is overlap, skipped unverified. */
+  height(): number;
+}
+
+/** The signature checks of `msg` that the chain will make, in the order its handler meets them. */
+export function signatureChecks(msg: Message, chain: ChainView): SignedMessage[] {
   switch (msg.type) {
-    case 'tx':
-      return present(txCheck(msg.tx));
+    case 'tx': {
+      const check = txCheck(msg.tx);
+      return check === undefined || chain.knowsTx(check.message as Buffer) ? [] : [check];
+    }
     case 'vote':
-      return present(voteCheck(msg.vote));
+      return chain.isMasternode(msg.vote.voter) && !chain.isFinal(msg.vote.txid) ? present(voteCheck(msg.vote)) : [];
     case 'finalized':
-      return msg.votes.flatMap((v) => present(voteCheck(v)));
+      return finalizedChecks(msg.txid, msg.votes, chain);
     case 'block':
-      return present(blockCheck(msg.block));
-    case 'blocks':
-      return msg.blocks.flatMap((b) => present(blockCheck(b)));
+      return chain.isMasternode(msg.block.producer) ? present(blockCheck(msg.block)) : [];
+    case 'blocks': {
+      const tip = chain.height();
+      return msg.blocks.flatMap((b) => (b.height > tip && chain.isMasternode(b.producer) ? present(blockCheck(b)) : []));
+    }
     case 'masternode':
-      return present(annCheck(msg.ann));
+      return chain.isMasternode(msg.ann.node) ? present(annCheck(msg.ann)) : [];
     case 'heartbeat':
-      return present(hbCheck(msg.hb));
+      return chain.isMasternode(msg.hb.node) ? present(hbCheck(msg.hb)) : [];
     default:
       return [];
   }
+}
+
+/**
+ * A proof is refused before any verify when one vote is not a member's
+ * accept for this txid (TxPool.addFinalized): then nothing is listed. The
+ * same signature twice is checked once, as the pool does.
+ */
+function finalizedChecks(txid: Buffer, votes: Vote[], chain: ChainView): SignedMessage[] {
+  if (chain.isFinal(txid)) return [];
+  for (const v of votes) if (!chain.isMasternode(v.voter) || !v.txid.equals(txid) || v.accept !== true) return [];
+  const seen = new Set<string>();
+  const checks: SignedMessage[] = [];
+  for (const v of votes) {
+    const sig = v.sig.toString('latin1');
+    if (seen.has(sig)) continue;
+    seen.add(sig);
+    const check = voteCheck(v);
+    if (check) checks.push(check);
+  }
+  return checks;
 }
 
 export function txCheck(tx: Tx): SignedMessage | undefined {

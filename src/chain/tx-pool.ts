@@ -298,6 +298,12 @@ export class TxPool {
     return this.final.has(hex(txid));
   }
 
+  /** Pooled or final: a copy of this tx changes nothing and is not verified again (addTx answers `known`). */
+  knows(txid: Buffer): boolean {
+    const key = hex(txid);
+    return this.txs.has(key) || this.final.has(key);
+  }
+
   /** Finalized txids not yet claimed by a block, oldest first, up to max. */
   unclaimedFinal(max: number): Buffer[] {
     return this.final.unclaimedFinal(max);

@@ -88,6 +88,9 @@ export class VerifyAhead {
   take(next: () => Taken | undefined, withChecks: boolean): void {
     const items: Decoded[] = [];
     const checks: SignedMessage[] = [];
+    // One check per signature in a batch: a copy (the same tx from a relay loop, a vote repeated) is
+    // answered by the memo once; a different object under the same signature is verified inline.
+    const signatures = new Set<string>();
     let bytes = 0;
     const room = Math.min(this.limits.messages, this.limits.ahead - this.pendingMessages);
     while (items.length < room && checks.length < this.limits.checks) {
@@ -98,7 +101,13 @@ export class VerifyAhead {
       items.push(item);
       bytes += taken.bytes;
       if ('fault' in item) break;
-      if (withChecks) for (const check of this.verifier.checksOf(item)) checks.push(check);
+      if (!withChecks) continue;
+      for (const check of this.verifier.checksOf(item)) {
+        const key = Buffer.from(check.signature.buffer, check.signature.byteOffset, check.signature.byteLength).toString('latin1');
+        if (signatures.has(key)) continue;
+        signatures.add(key);
+        checks.push(check);
+      }
     }
     if (items.length === 0) return;
     const charge = bytes * DECODED_BYTES_PER_WIRE_BYTE;

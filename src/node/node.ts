@@ -10,7 +10,7 @@ import { DEFAULT_SYNC_TIMINGS, SyncTimings } from '../chain/sync';
 import type { KeyPair } from '../crypto';
 import { LAZY_START_CHECKS, VerifyPool } from '../crypto/verify-pool';
 import { verifyBackendImpl } from '../crypto';
-import { signatureChecks } from '../chain/signature-checks';
+import { signatureChecks, type ChainView } from '../chain/signature-checks';
 import { AddressBook } from '../net/address-book';
 import { AddressGossip } from '../net/address-gossip';
 import { ConnectionManager } from '../net/connection-manager';
@@ -67,6 +67,7 @@ export class Node implements StatusSource {
   readonly inboundBudget: InboundBudget;
   /** Signature checks on worker threads; undefined with verifyThreads 0 (verified inline as handled). */
   readonly verifyPool: VerifyPool | undefined;
+  private view: ChainView | undefined;
   private readonly log: Logger;
   private control: Server | undefined;
   private metricsServer: HttpServer | undefined;
@@ -117,7 +118,7 @@ export class Node implements StatusSource {
       log,
       unknownTypes: new UnknownTypeLog(),
       inboundBudget: this.inboundBudget,
-      ...(pool && { batchVerifier: { checksOf: signatureChecks, verify: (checks) => pool.verify(checks) } }),
+      ...(pool && { batchVerifier: { checksOf: (msg) => signatureChecks(msg, this.chainView()), verify: (checks) => pool.verify(checks) } }),
       chain: () => this.chain.position(),
       handlers: this.domainHandlers(),
       heightSeen: (peer) => {
@@ -242,6 +243,17 @@ export class Node implements StatusSource {
 
   status(): NodeStatus {
     return statusOf(this, this.startedAt);
+  }
+
+  /** What signatureChecks needs of the chain to list only the checks the chain will make. */
+  private chainView(): ChainView {
+    const chain = this.chain;
+    return (this.view ??= {
+      isMasternode: (key) => chain.masternodes.isMember(key),
+      knowsTx: (txid) => chain.pool.knows(txid),
+      isFinal: (txid) => chain.pool.isFinal(txid),
+      height: () => chain.position().height,
+    });
   }
 
   private verifyThreadsLine(): string {

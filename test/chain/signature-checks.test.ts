@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keyPairFromSeed, verify, withVerdicts } from '../../src/crypto';
 import { VerdictMemo } from '../../src/crypto/verdict-memo';
-import { signatureChecks } from '../../src/chain/signature-checks';
+import { signatureChecks as checksWith, type ChainView } from '../../src/chain/signature-checks';
 import { signAnn, signBlock, signHb, signTx, signVote, verifyAnn, verifyBlockSig, verifyHb, verifyTx, verifyVote } from '../../src/chain/signing';
 import type { Message } from '../../src/wire/messages';
 
@@ -19,6 +19,10 @@ const votes = keys.map((v) => signVote(v, Buffer.alloc(32, 9), true));
 const blocks = [1, 2, 3, 4].map((h) => signBlock(k, { height: h, prev: Buffer.alloc(32, h), time: NOW + h, txids: [Buffer.alloc(32, h)] }));
 const ann = signAnn(k, { ip: '127.11.0.1', port: 24100, time: NOW });
 const hb = signHb(k, { seq: 3, time: NOW, height: 12 });
+
+/** A chain that knows nothing and counts every key in M: every check is listed. */
+const OPEN: ChainView = { isMasternode: () => true, knowsTx: () => false, isFinal: () => false, height: () => 0 };
+const signatureChecks = (msg: Message, view: ChainView = OPEN) => checksWith(msg, view);
 
 test('each chain message lists one check per signature it carries, and each holds', () => {
   const cases: [Message, number][] = [
@@ -47,7 +51,7 @@ test('verdicts installed for the listed checks are what the chain verify functio
     { type: 'masternode', ann },
     { type: 'heartbeat', hb },
   ];
-  const checks = all.flatMap(signatureChecks);
+  const checks = all.flatMap((m) => signatureChecks(m));
   const memo = new VerdictMemo(100);
   // Deliberately the opposite of the truth, so an answer from the memo is visible.
   memo.fill(checks, checks.map(() => false));
@@ -96,4 +100,22 @@ test('an object whose layout refuses its fields lists no check (the chain refuse
   assert.deepEqual(signatureChecks({ type: 'tx', tx: badTx }), []);
   const badBlock = { ...blocks[0]!, txids: [Buffer.alloc(5)] };
   assert.equal(signatureChecks({ type: 'blocks', blocks: [badBlock, blocks[1]!] }).length, 1);
+});
+
+test("the chain's cheap rules leave out the checks it would never make", () => {
+  const members = new Set(keys.slice(0, 2).map((x) => x.publicKey.toString('hex')));
+  const view: ChainView = { ...OPEN, isMasternode: (key) => members.has(key.toString('hex')) };
+  const outsider = keyPairFromSeed(Buffer.alloc(32, 9));
+  assert.equal(signatureChecks({ type: 'vote', vote: signVote(outsider, Buffer.alloc(32, 9), true) }, view).length, 0, "a non-member's vote");
+  assert.equal(signatureChecks({ type: 'finalized', txid: Buffer.alloc(32, 9), votes }, view).length, 0, 'a proof with one non-member vote is refused unverified');
+  const mine = votes.slice(0, 2);
+  assert.equal(signatureChecks({ type: 'finalized', txid: Buffer.alloc(32, 9), votes: mine }, view).length, 2);
+  assert.equal(signatureChecks({ type: 'finalized', txid: Buffer.alloc(32, 8), votes: mine }, view).length, 0, 'votes for another txid');
+  const copies = new Array(1024).fill(votes[0]!);
+  assert.equal(signatureChecks({ type: 'finalized', txid: Buffer.alloc(32, 9), votes: copies }, view).length, 1, '1024 copies of one vote: one check');
+  assert.equal(signatureChecks({ type: 'finalized', txid: Buffer.alloc(32, 9), votes: mine }, { ...view, isFinal: () => true }).length, 0, 'already final');
+  assert.equal(signatureChecks({ type: 'tx', tx }, { ...view, knowsTx: () => true }).length, 0, 'a known tx');
+  assert.equal(signatureChecks({ type: 'blocks', blocks }, { ...view, height: () => 2 }).length, 2, 'blocks at or below the tip are overlap');
+  assert.equal(signatureChecks({ type: 'heartbeat', hb: signHb(outsider, { seq: 1, time: NOW, height: 1 }) }, view).length, 0);
+  assert.equal(signatureChecks({ type: 'masternode', ann: signAnn(outsider, { ip: '127.11.0.2', port: 1, time: NOW }) }, view).length, 0);
 });

@@ -25,7 +25,7 @@ function manualVerifier(): { verifier: ConstructorParameters<typeof VerifyAhead>
   return {
     asked,
     verifier: {
-      checksOf: signatureChecks,
+      checksOf: (msg) => signatureChecks(msg, { isMasternode: () => true, knowsTx: () => false, isFinal: () => false, height: () => 0 }),
       verify: (checks) =>
         new Promise((resolve) => asked.push({ checks, answer: (v) => resolve(v ?? checks.map((c) => verify(c.publicKey, c.message, c.signature))) })),
     },
@@ -108,4 +108,12 @@ test('checks are listed only once the peer is established, and a fault ends its 
   ahead.take(() => items.shift(), true);
   assert.equal(asked[0]!.checks.length, 1);
   assert.equal(items.length, 1, 'the payload after the fault stays in the backlog');
+});
+
+test('the same signature twice in a batch is sent to the pool once', () => {
+  const { verifier, asked } = manualVerifier();
+  const ahead = new VerifyAhead(verifier, { messages: 8, checks: 100, ahead: 100 }, new InboundBudget(1e9), () => undefined);
+  const m = txMsg(1);
+  ahead.take(source([m, m, txMsg(2), m]), true);
+  assert.equal(asked[0]!.checks.length, 2);
 });
