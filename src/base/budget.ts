@@ -25,8 +25,8 @@ export const COST = {
   spentOutpoint: 450,
   pendingVote: 400,
   ownVote: 200,
-  /** One verify worker thread's RSS (its V8 isolate, heap and backend), measured in README: ~9.5 MB. */
-  verifyWorker: 10 * 1024 * 1024,
+  /** One verify worker thread's RSS (its V8 isolate, heap and backend): 7.4–9.8 MB idle, +13–15 MB peak under a relay flood (README). */
+  verifyWorker: 14 * 1024 * 1024,
 } as const;
 
 /** Verify workers may take at most this fraction of the budget; the rest is split by SHARES. */

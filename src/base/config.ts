@@ -162,7 +162,7 @@ export const DEFAULT_LIMITS: NodeLimits = {
   verifyThreads: 0,
   verifyChunk: 64,
   verifyChecksPerTurn: 4096,
-  verifyAheadMessages: 1024,
+  verifyAheadMessages: 512,
 };
 
 /** The most verify threads --verify-threads accepts: more than a board has cores is only memory spent. */

@@ -119,7 +119,7 @@ export const START_SETTINGS = {
   'verify-threads': {
     type: 'integer',
     placeholder: 'N',
-    help: 'Signature checks on N worker threads (0 = on the main thread), started at the first batch of 16 signatures or more; each counts ~10 MB inside --max-memory.',
+    help: 'Signature checks on N worker threads (0 = on the main thread), started at the first batch of 16 signatures or more; each counts 14 MB inside --max-memory.',
     defaultText: 'one per core beyond the first, as many as fit in a quarter of --max-memory; 0 on a one-core board',
     computed: (v) => verifyThreadsFor(availableParallelism(), v['max-memory'] as number),
     example: '1',

@@ -12,9 +12,9 @@ import { TIMENODE_BIN } from '../support/processes';
 test('the automatic count: none on one core, one per extra core, within a quarter of the budget', () => {
   assert.equal(verifyThreadsFor(1, DEFAULT_MAX_MEMORY_MB), 0);
   assert.equal(verifyThreadsFor(2, DEFAULT_MAX_MEMORY_MB), 1);
-  assert.equal(verifyThreadsFor(4, DEFAULT_MAX_MEMORY_MB), 2, '96 MB: a quarter holds two 10 MB workers');
+  assert.equal(verifyThreadsFor(4, DEFAULT_MAX_MEMORY_MB), 1, '96 MB: a quarter holds one 14 MB worker');
   assert.equal(verifyThreadsFor(4, 400), 3);
-  assert.equal(verifyThreadsFor(8, 16), 0, 'a 16 MB budget has no room for a worker');
+  assert.equal(verifyThreadsFor(8, 32), 0, 'a 32 MB budget has no room for a worker');
 });
 
 test('each verify worker counts inside --max-memory: the shares divide what is left', () => {
