@@ -3,7 +3,6 @@
 // the problem and a non-zero exit.
 import { readFileSync } from 'node:fs';
 import { parseGenesis } from '../chain/genesis';
-import { availableParallelism } from 'node:os';
 import { configFor } from '../base/config';
 import { keyFileModeWarning, loadOrCreateKey } from '../node/keyfile';
 import { DataLockError, lockDataFolder } from '../node/data-lock';
@@ -16,7 +15,7 @@ import { decodeMessage } from '../wire/messages';
 import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import { processSettingsLine } from '../node/process-setup';
 import { applyBudget } from '../node/apply-budget';
-import { BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget, verifyThreadsFor } from '../base/budget';
+import { BudgetSplit, DEFAULT_MAX_MEMORY_MB, DEFAULT_VERIFY_THREADS, describeSplit, splitBudget } from '../base/budget';
 import { backendChoices } from '../base/hotpath-selection';
 import { CliError, Command } from './args';
 import { parseSettingFlags, resolveSettings, settingsHelp } from './settings';
@@ -84,7 +83,7 @@ export const start: Command = {
     if (keyWarning) log.warn(keyWarning);
 
     const maxMemoryMb = settings['max-memory'] ?? DEFAULT_MAX_MEMORY_MB;
-    const verifyThreads = verifyThreadsFlag ?? verifyThreadsFor(availableParallelism(), maxMemoryMb);
+    const verifyThreads = verifyThreadsFlag ?? DEFAULT_VERIFY_THREADS;
     const base = { ...profileConfig, limits: { ...profileConfig.limits, ...caps }, links: { allowPlaintext: settings['allow-plaintext'] ?? false } };
     let budget: BudgetSplit;
     try {

@@ -298,7 +298,7 @@ export class PeerConnection {
     if (this.draining || this.waiting) return;
     this.draining = true;
     let ahead = this.pipeline();
-    if (ahead) this.takeBatches(ahead);
+    if (ahead && !ahead.headVerified) this.takeBatches(ahead);
     let handled = 0;
     const max = this.ctx.config.limits.maxMessagesPerTurn;
     const turnEnds = performance.now() + this.ctx.config.limits.maxTurnMs;
@@ -386,8 +386,9 @@ export class PeerConnection {
     return this.state === 'established' && this.held === undefined ? this.ahead : undefined;
   }
 
+  /** One batch per call: a turn decodes at most one batch besides handling one, so a turn costs what it did inline. */
   private takeBatches(ahead: VerifyAhead): void {
-    while (ahead.wantsMore && this.backlogAt < this.backlog.length) ahead.take(() => this.decodeNext(), true);
+    if (ahead.wantsMore && this.backlogAt < this.backlog.length) ahead.take(() => this.decodeNext(), true);
   }
 
   /** Pauses the loop until `arm`'s callback fires. */

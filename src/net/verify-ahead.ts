@@ -74,9 +74,15 @@ export class VerifyAhead {
     return this.pendingMessages;
   }
 
-  /** Room for another batch (within this peer's bound and the shared budget). */
+  /**
+   * Room for another batch: within this peer's bound, and within the shared
+   * budget for any batch beyond its first, so that peers flooding the node
+   * can delay another peer's pipelining but never stop it reading (its ping
+   * would wait behind their floods).
+   */
   get wantsMore(): boolean {
-    return this.pendingMessages < this.limits.ahead && !this.closed && this.budget.usedBytes <= this.budget.limitBytes;
+    if (this.closed || this.pendingMessages >= this.limits.ahead) return false;
+    return this.pendingMessages === 0 || this.budget.usedBytes <= this.budget.limitBytes;
   }
 
   /**
