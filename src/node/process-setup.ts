@@ -72,6 +72,8 @@ export function setUpProcess(args: readonly string[], relaunch: Relaunch, maxMem
     // Ours, from the process we replaced: children must not inherit it.
     delete process.env[SETTINGS_MARKER];
     route = ROUTES.includes(marked as SettingsRoute) ? (marked as SettingsRoute) : 'as started';
+    // Tells the relay this is a node, not a shell that could not run a foreign binary (see respawn).
+    if (route === 'respawn') process.send?.({ kind: RESPAWNED });
     // The sh launcher reads --max-memory from the flag and TIMENODE_MAX_MEMORY only; one from
     // timenode.toml is set right by one more restart (never a second: the marker says re-exec then).
     if (route !== 'launcher' || settingsHold(maxMemoryMb)) return { run: true };
@@ -122,6 +124,8 @@ function environ(env: NodeJS.ProcessEnv): string[] {
 }
 
 const RELAYED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** The respawned node's first message to its relay, never passed on. */
+const RESPAWNED = 'timenode-respawned';
 
 /**
  * The node as a child with the settings: stdio shared, signals passed on,
@@ -135,7 +139,7 @@ function respawn(file: string, argv: string[], env: NodeJS.ProcessEnv): Promise<
   };
   if (process.send) {
     process.on('message', fromParent);
-    child.on('message', (msg) => process.send?.(msg));
+    child.on('message', (msg) => msg !== null && typeof msg === 'object' && (msg as { kind?: unknown }).kind === RESPAWNED ? undefined : process.send?.(msg));
     // Our parent gone: the child sees its channel close and stops, as it would have.
     process.once('disconnect', () => child.connected && child.disconnect());
   }
@@ -143,6 +147,10 @@ function respawn(file: string, argv: string[], env: NodeJS.ProcessEnv): Promise<
     child.kill(signal);
   };
   for (const s of RELAYED_SIGNALS) process.on(s, relay);
+  let greeted = false;
+  child.on('message', (msg) => {
+    if (msg !== null && typeof msg === 'object' && (msg as { kind?: unknown }).kind === RESPAWNED) greeted = true;
+  });
   return new Promise((resolve) => {
     let started = false;
     child.once('spawn', () => (started = true));
@@ -158,6 +166,14 @@ function respawn(file: string, argv: string[], env: NodeJS.ProcessEnv): Promise<
     child.once('exit', (code, signal) => {
       for (const s of RELAYED_SIGNALS) process.off(s, relay);
       process.off('message', fromParent);
+      if (!greeted) {
+        // Not our node that ran: execvp handed a binary it could not execute (qemu-user without
+        // binfmt_misc: ENOEXEC) to /bin/sh. The node runs here after all.
+        route = 'as started';
+        note = `respawned ${file} exited (${signal ?? code}) before it started`;
+        resolve(undefined);
+        return;
+      }
       if (process.connected) process.disconnect();
       // Die of the same signal, so our parent sees what it would have seen.
       if (signal) process.kill(process.pid, signal);

@@ -46,7 +46,8 @@ const MAX_RSS_PER_PEER = 32 * 1024;
  */
 async function settledRss(node: BudgetNode): Promise<{ rss: number; heap: number }> {
   const heap = (await node.status()).memory.heapUsedBytes;
-  await sleep(3000);
+  // Long enough for V8's memory reducer to collect the handshakes' garbage (it waits for an idle spell).
+  await sleep(8000);
   let rss = Infinity;
   for (let i = 0; i < 80; i++) {
     rss = Math.min(rss, procMemory(node.pid)?.rss ?? node.latest?.rssBytes ?? Infinity);
