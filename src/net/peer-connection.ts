@@ -53,7 +53,7 @@ export class PeerConnection {
   private draining = false;
   /** Set while the loop waits for the pacer or for the socket to drain. */
   private waiting = false;
-  /** When the loop last handled a message of this peer (liveness while its pongs wait behind its data). */
+  /** When a whole frame of this peer last arrived (liveness while its pongs wait behind its data). */
   private lastMessageAt = 0;
   /** A decoded message the pacer holds back; it is handled first when the loop goes on. */
   private held: Message | undefined;
@@ -281,6 +281,8 @@ export class PeerConnection {
       return;
     }
     this.chargeInbound();
+    // Any whole frame shows the peer alive, even one of a type we skip (its pongs may queue behind it).
+    if (payloads.length > 0) this.lastMessageAt = this.ctx.scheduler.now();
     this.backlog = this.backlog.length === 0 ? payloads : this.backlog.concat(payloads);
     this.drain();
   }
@@ -444,7 +446,6 @@ export class PeerConnection {
   }
 
   private handle(msg: Message): void {
-    this.lastMessageAt = this.ctx.scheduler.now();
     if (this.state === 'handshaking' && !CONTROL_HANDSHAKE.has(msg.type)) {
       if (this.transport.line) {
         this.handshake.onSerialEarly(msg);
