@@ -7,8 +7,8 @@ import { getHeapStatistics } from 'node:v8';
 import { BackendChoice, backendChoices, nativeMode } from '../base/hotpath-selection';
 import { AddonLoad, embeddedAddons } from '../sea/addon-loader';
 import { Packaging, packaging, version } from '../sea/runtime';
-import { CliError, Command, parseFlags } from './args';
-import { askControlSocket, ControlSocketError } from '../node/control-socket';
+import { Command, parseFlags } from './args';
+import { statusOfRunningNode } from './status';
 import type { NodeStatus } from '../node/status';
 import { readdirSync } from 'node:fs';
 import { loadSerialPort } from '../net/serial-transport';
@@ -165,15 +165,7 @@ export function formatInfo(info: Info): string {
 }
 
 async function liveLinks(dataDir: string): Promise<SerialLinkLine[]> {
-  let answer: unknown;
-  try {
-    answer = await askControlSocket(dataDir, 'status');
-  } catch (err) {
-    if (err instanceof ControlSocketError) throw new CliError(err.message, 1);
-    throw err;
-  }
-  if (typeof answer !== 'object' || answer === null || 'error' in answer) throw new CliError(`the node on ${dataDir} did not give its status`, 1);
-  return serialLinksOf(answer as NodeStatus);
+  return serialLinksOf(await statusOfRunningNode(dataDir));
 }
 
 export const info: Command = {

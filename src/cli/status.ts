@@ -5,6 +5,20 @@ import type { NodeStatus } from '../node/status';
 import { CliError, Command, parseFlags, required } from './args';
 import { renderNodeStatus } from './status-view';
 
+/** The status snapshot of the node running on `dataDir`, asked over its control socket; a one-line CliError when there is none. */
+export async function statusOfRunningNode(dataDir: string): Promise<NodeStatus> {
+  let answer: unknown;
+  try {
+    answer = await askControlSocket(dataDir, 'status');
+  } catch (err) {
+    if (err instanceof ControlSocketError) throw new CliError(err.message, 1);
+    throw err;
+  }
+  if (typeof answer !== 'object' || answer === null) throw new CliError(`the node on ${dataDir} did not give its status`, 1);
+  if ('error' in answer) throw new CliError(`the node answered: ${String(answer.error)}`, 1);
+  return answer as NodeStatus;
+}
+
 export const status: Command = {
   name: 'status',
   usage: `Usage: timenode status --data DIR [--json]
@@ -19,16 +33,7 @@ the same snapshot as one JSON object.
   async run(argv) {
     const flags = parseFlags(status, argv, { data: { type: 'string' }, json: { type: 'boolean' } });
     if (!flags) return 0;
-    const dataDir = required(flags.data, '--data');
-    let answer: unknown;
-    try {
-      answer = await askControlSocket(dataDir, 'status');
-    } catch (err) {
-      if (err instanceof ControlSocketError) throw new CliError(err.message, 1);
-      throw err;
-    }
-    if (typeof answer === 'object' && answer !== null && 'error' in answer) throw new CliError(`the node answered: ${String(answer.error)}`, 1);
-    const s = answer as NodeStatus;
+    const s = await statusOfRunningNode(required(flags.data, '--data'));
     process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : renderNodeStatus(s, Date.now()));
     return 0;
   },
