@@ -39,7 +39,9 @@ for (const pass of passes) {
   console.log(`\n=== test pass: ${pass} backends (${files.length} files) ===`);
   const env = { ...process.env, TIMENODE_NATIVE: pass === 'fallback' ? '0' : (process.env.TIMENODE_NATIVE ?? '') };
   if (env.TIMENODE_NATIVE === '') delete env.TIMENODE_NATIVE;
-  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...nodeArgs, ...files], { stdio: 'inherit', cwd: root, env });
+  // --test-force-exit: a test file that leaves a handle open (a child or a
+  // socket of a failed test) ends with its results instead of holding CI.
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-force-exit', ...nodeArgs, ...files], { stdio: 'inherit', cwd: root, env });
   if (result.status !== 0) {
     console.error(`=== test pass "${pass}" failed (exit ${result.status ?? result.signal}) ===`);
     failed = true;

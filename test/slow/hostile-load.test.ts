@@ -32,8 +32,11 @@ type Load = 'tx flood' | 'slow reader' | 'bombs' | 'all at once';
 const dirs: string[] = [];
 const nodes: BudgetNode[] = [];
 const goods: WellBehavedProcess[] = [];
+/** Every run's load peers, destroyed at the end even when a run failed half-way. */
+const peersOfAllRuns: RawPeer[][] = [];
 after(async () => {
   for (const g of goods) g.kill();
+  for (const peers of peersOfAllRuns) for (const p of peers) p.destroy();
   for (const n of nodes) await n.stop();
   for (const d of dirs) removeDir(d);
 });
@@ -87,6 +90,7 @@ async function runLoad(load: Load, maxMemoryMb: number): Promise<RunResult> {
   const expected = new Set<string>();
   const work: Promise<unknown>[] = [];
   const open: RawPeer[] = [];
+  peersOfAllRuns.push(open);
   let bombAnswers: string[] = [];
   if (load === 'tx flood' || load === 'all at once') {
     for (const [k, flood] of [floodA, floodB].entries()) {
