@@ -17,42 +17,61 @@ const HEIGHT_KEY = Buffer.from([0x66, ...Buffer.from('height')]);
 export function readPing(payload: Buffer): MessageOf<'ping'> | undefined {
   const head = PING_HEAD.length;
   if (payload.length < head + 8 + TIME_KEY.length + 1 + HEIGHT_KEY.length + 1) return undefined;
-  if (payload.compare(PING_HEAD, 0, head, 0, head) !== 0) return undefined;
+  // Byte loops, not Buffer#compare: for keys this short the call costs more than the comparison (~0.8 µs a ping).
+  if (!sameBytes(payload, 0, PING_HEAD)) return undefined;
   let at = head + 8;
-  if (payload.compare(TIME_KEY, 0, TIME_KEY.length, at, at + TIME_KEY.length) !== 0) return undefined;
+  if (!sameBytes(payload, at, TIME_KEY)) return undefined;
   at += TIME_KEY.length;
   const time = readUint(payload, at);
-  if (time === undefined) return undefined;
-  at = time.end;
-  if (payload.compare(HEIGHT_KEY, 0, HEIGHT_KEY.length, at, at + HEIGHT_KEY.length) !== 0) return undefined;
+  if (time < 0) return undefined;
+  at += uintLength(payload[at] as number);
+  if (!sameBytes(payload, at, HEIGHT_KEY)) return undefined;
   at += HEIGHT_KEY.length;
   const height = readUint(payload, at);
-  if (height === undefined || height.end !== payload.length) return undefined;
+  if (height < 0 || at + uintLength(payload[at] as number) !== payload.length) return undefined;
   // A copy, as the general decoder makes: the nonce outlives the read buffer (it is echoed, maybe later).
-  const nonce = Buffer.from(payload.subarray(head, head + 8));
-  return { type: 'ping', nonce, time: time.value, height: height.value };
+  const nonce = Buffer.allocUnsafe(8);
+  payload.copy(nonce, 0, head, head + 8);
+  return { type: 'ping', nonce, time, height };
 }
 
-/** A CBOR unsigned integer in its shortest form, within JS's safe integers; undefined otherwise. */
-function readUint(b: Buffer, at: number): { value: number; end: number } | undefined {
-  if (at >= b.length) return undefined;
-  const first = b[at] as number;
-  if (first >> 5 !== 0) return undefined;
+function sameBytes(b: Buffer, at: number, expected: Buffer): boolean {
+  if (at + expected.length > b.length) return false;
+  for (let i = 0; i < expected.length; i++) if (b[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/** Bytes of the CBOR head at b[at] whose major type readUint accepted. */
+function uintLength(first: number): number {
   const info = first & 0x1f;
-  if (info < 24) return { value: info, end: at + 1 };
-  const size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : 0;
-  if (size === 0 || at + 1 + size > b.length) return undefined;
+  return info < 24 ? 1 : 1 + (1 << (info - 24));
+}
+
+/**
+ * A CBOR unsigned integer in its shortest form, within JS's safe integers;
+ * -1 otherwise (a number, not an object: this runs for every ping).
+ */
+function readUint(b: Buffer, at: number): number {
+  if (at >= b.length) return -1;
+  const first = b[at] as number;
+  if (first >> 5 !== 0) return -1;
+  const info = first & 0x1f;
+  if (info < 24) return info;
+  if (info > 27 || at + uintLength(first) > b.length) return -1;
   let value: number;
-  if (size === 8) {
-    const big = b.readBigUInt64BE(at + 1);
-    if (big > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-    value = Number(big);
-  } else {
-    value = b.readUIntBE(at + 1, size);
+  if (info === 24) value = b[at + 1] as number;
+  else if (info === 25) value = b.readUInt16BE(at + 1);
+  else if (info === 26) value = b.readUInt32BE(at + 1);
+  else {
+    // Two halves, no BigInt: above 2^53 - 1 the high half exceeds 0x1fffff.
+    const hi = b.readUInt32BE(at + 1);
+    if (hi > 0x1f_ffff) return -1;
+    value = hi * 0x1_0000_0000 + b.readUInt32BE(at + 5);
   }
   // Not the shortest form: the general decoder decides what that means.
-  if (value < (size === 1 ? 24 : 2 ** (4 * size))) return undefined;
-  return { value, end: at + 1 + size };
+  const size = 1 << (info - 24);
+  if (value < (size === 1 ? 24 : 2 ** (4 * size))) return -1;
+  return value;
 }
 
 function uintSize(v: number): number {
@@ -66,8 +85,13 @@ function writeUint(b: Buffer, at: number, v: number): number {
     return at + 1;
   }
   b[at] = size === 1 ? 24 : size === 2 ? 25 : size === 4 ? 26 : 27;
-  if (size === 8) b.writeBigUInt64BE(BigInt(v), at + 1);
-  else b.writeUIntBE(v, at + 1, size);
+  if (size === 1) b[at + 1] = v;
+  else if (size === 2) b.writeUInt16BE(v, at + 1);
+  else if (size === 4) b.writeUInt32BE(v, at + 1);
+  else {
+    b.writeUInt32BE(Math.floor(v / 0x1_0000_0000), at + 1);
+    b.writeUInt32BE(v >>> 0, at + 5);
+  }
   return at + 1 + size;
 }
 
@@ -75,12 +99,15 @@ function writeUint(b: Buffer, at: number, v: number): number {
 export function pongPayload(nonce: Buffer, time: number, height: number): Buffer {
   const head = PONG_HEAD.length;
   const out = Buffer.allocUnsafe(head + 8 + TIME_KEY.length + 1 + uintSize(time) + HEIGHT_KEY.length + 1 + uintSize(height));
-  PONG_HEAD.copy(out, 0);
-  nonce.copy(out, head);
-  let at = head + 8;
-  TIME_KEY.copy(out, at);
-  at = writeUint(out, at + TIME_KEY.length, time);
-  HEIGHT_KEY.copy(out, at);
-  writeUint(out, at + HEIGHT_KEY.length, height);
+  let at = put(out, 0, PONG_HEAD);
+  at = put(out, at, nonce);
+  at = writeUint(out, put(out, at, TIME_KEY), time);
+  writeUint(out, put(out, at, HEIGHT_KEY), height);
   return out;
+}
+
+/** Copies `bytes` to b[at..]; returns the end. A loop: Buffer#copy costs more for a few bytes. */
+function put(b: Buffer, at: number, bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; i++) b[at + i] = bytes[i] as number;
+  return at + bytes.length;
 }
