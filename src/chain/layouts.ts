@@ -16,6 +16,8 @@ const HASH_BYTES = 32;
 const U64_BYTES = 8;
 const U16_BYTES = 2;
 const U64_MAX = (1n << 64n) - 1n;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_32 = 0x1_0000_0000;
 const STR_MAX_BYTES = 0xffff;
 
 /**
@@ -63,13 +65,21 @@ class Writer {
     if (typeof n === 'number') {
       // Numbers beyond 2^53−1 have already lost their low bits; refuse rather than sign a rounded value.
       if (!Number.isSafeInteger(n) || n < 0) throw new LayoutError(field, `must be an integer in 0..2^53−1, got ${n}`);
-      this.buf.writeBigUInt64BE(BigInt(n), this.off);
+      this.safeU64(n);
     } else {
       if (n < 0n || n > U64_MAX) throw new LayoutError(field, `must be in 0..2^64−1, got ${n}`);
-      this.buf.writeBigUInt64BE(n, this.off);
+      // Amounts are bigints, nearly always small: writeBigUInt64BE allocates a few bigints per call, on every tx.
+      if (n <= MAX_SAFE_BIG) this.safeU64(Number(n));
+      else this.buf.writeBigUInt64BE(n, this.off);
     }
     this.off += U64_BYTES;
     return this;
+  }
+
+  private safeU64(n: number): void {
+    const hi = Math.floor(n / TWO_32);
+    this.buf.writeUInt32BE(hi, this.off);
+    this.buf.writeUInt32BE(n - hi * TWO_32, this.off + 4);
   }
 
   /** str(x) of §4, with its UTF-8 length measured by the caller (it sized the buffer with it). */
@@ -118,9 +128,22 @@ export function txSignedBytes(tx: Omit<Tx, 'sig'>): Buffer {
   return w.u64(tx.time, 'tx.time').done();
 }
 
+/**
+ * Txids already computed, by tx object: a relayed tx needs its id for the
+ * verify pipeline's check, the pool's key and the signature check, and each
+ * took an encoding and a hash (some 4 µs a tx on the main thread). Objects
+ * decoded from the wire are never changed in place (the pool keeps copies),
+ * which is what makes an id computed once the id of the object for good.
+ */
+const txIds = new WeakMap<object, Buffer>();
+
 /** A tx's identity, and what its `from` key signs. */
 export function txId(tx: Omit<Tx, 'sig'>): Buffer {
-  return hash(txSignedBytes(tx));
+  const known = txIds.get(tx);
+  if (known !== undefined) return known;
+  const id = hash(txSignedBytes(tx));
+  txIds.set(tx, id);
+  return id;
 }
 
 /** What a voter signs: `"TNP1-vote" || txid || (0x01 if accept else 0x00)`. */
