@@ -3,7 +3,8 @@
 // entry here; --help, the environment, timenode.toml, `config --print` and
 // `config --example` follow from it (src/cli/settings.ts).
 import { existsSync } from 'node:fs';
-import { DEFAULT_MAX_MEMORY_MB, DEFAULT_VERIFY_THREADS } from '../base/budget';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_MAX_MEMORY_MB, verifyThreadsFor } from '../base/budget';
 import { DEFAULT_LIMITS, MAX_VERIFY_THREADS, Profile } from '../base/config';
 import type { Level, LogFormat } from '../base/log';
 import { parseEndpoint } from '../net/ip';
@@ -119,10 +120,8 @@ export const START_SETTINGS = {
     type: 'integer',
     placeholder: 'N',
     help: 'Signature checks on N worker threads (0 = on the main thread), started at the first batch of 16 signatures or more; each counts 14 MB inside --max-memory.',
-    // Not yet the core count's choice (verifyThreadsFor): with workers on, the hostile-load table's pong
-    // p99 bound (100 ms) fails under floods of large txs (146-330 ms measured; README, "Verification on every core").
-    defaultText: '0 (inline) for now; on a multi-core board --verify-threads 1 relays faster',
-    computed: () => DEFAULT_VERIFY_THREADS,
+    defaultText: 'one per core beyond the main thread, as many as fit in a quarter of --max-memory; 0 (inline) on one or two cores',
+    computed: (v) => verifyThreadsFor(availableParallelism(), (v['max-memory'] as number | undefined) ?? DEFAULT_MAX_MEMORY_MB),
     example: '1',
     parse: (v) => {
       const n = Number(v);

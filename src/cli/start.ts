@@ -1,6 +1,7 @@
 // `timenode start`: one node in this process. Every way it can fail to start
 // (bad flag, unreadable genesis or key, port in use) ends in one line naming
 // the problem and a non-zero exit.
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseGenesis } from '../chain/genesis';
 import { configFor } from '../base/config';
@@ -15,7 +16,7 @@ import { decodeMessage } from '../wire/messages';
 import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import { processSettingsLine } from '../node/process-setup';
 import { applyBudget } from '../node/apply-budget';
-import { BudgetSplit, DEFAULT_MAX_MEMORY_MB, DEFAULT_VERIFY_THREADS, describeSplit, splitBudget } from '../base/budget';
+import { BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget, verifyThreadsFor } from '../base/budget';
 import { backendChoices } from '../base/hotpath-selection';
 import { CliError, Command } from './args';
 import { parseSettingFlags, resolveSettings, settingsHelp } from './settings';
@@ -48,7 +49,6 @@ export const start: Command = {
     const genesisFile = settings.genesis as string;
     const listen = settings.listen as string;
     const peers = settings.peer ?? [];
-    const verifyThreadsFlag = settings['verify-threads'];
     const profile = settings.profile ?? 'default';
     const level = settings['log-level'] ?? 'info';
     if (settings['require-native']) requireNative();
@@ -83,7 +83,8 @@ export const start: Command = {
     if (keyWarning) log.warn(keyWarning);
 
     const maxMemoryMb = settings['max-memory'] ?? DEFAULT_MAX_MEMORY_MB;
-    const verifyThreads = verifyThreadsFlag ?? DEFAULT_VERIFY_THREADS;
+    // The settings table fills the default in from the core count and --max-memory (verifyThreadsFor).
+    const verifyThreads = settings['verify-threads'] ?? verifyThreadsFor(availableParallelism(), maxMemoryMb);
     const base = { ...profileConfig, limits: { ...profileConfig.limits, ...caps }, links: { allowPlaintext: settings['allow-plaintext'] ?? false } };
     let budget: BudgetSplit;
     try {
