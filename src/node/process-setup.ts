@@ -14,7 +14,10 @@
 //
 // The restarted process carries SETTINGS_MARKER, so it never restarts again,
 // even if a setting did not take (the start log then says what it got).
-import { spawn } from 'node:child_process';
+//
+// Everything the first process loads is thrown away by a restart, so this
+// module (like src/cli/start-launch.ts, which calls it first) imports only
+// what the decision and the execve need.
 import { isMainThread } from 'node:worker_threads';
 import { Addon, loadAddon } from '../wire/native/addon';
 import { nativeMode } from '../base/hotpath-selection';
@@ -133,6 +136,8 @@ const RESPAWNED = 'timenode-respawned';
  * an IPC channel to us, so it stops (on 'disconnect') if we are killed.
  */
 function respawn(file: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  // Required here: the re-exec route never needs it (~0.8 ms to load).
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(file, argv.slice(1), { argv0: argv[0], stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env });
   const fromParent = (msg: unknown): void => {
     if (child.connected) child.send(msg as Parameters<typeof child.send>[0]);
