@@ -1,13 +1,14 @@
 // `npm run build:sea`: the single-file builds.
 //
 //   dist/timenode.cjs          the portable bundle (any Node >= 20.11; armv7 boards)
-//   dist/timenode-linux-x64    Node 20.20.2 single executable, addons inside
+//   dist/timenode-linux-x64    Node 20.20.2 single executable, addons and the bundle inside
 //   dist/timenode-linux-arm64  the same for 64-bit Raspberry Pi OS
 //   dist/manifest.json         sizes, sha256, the Node each binary starts from, the inputs' digest
 //
 // Steps per binary: the pinned Node (node-runtimes.mjs) is stripped FIRST
 // (stripping after injection corrupts the blob and the binary segfaults), the
-// SEA blob (bundle + addon assets) is written by Node itself
+// SEA blob (the prelude src/sea/prelude.ts as main script; the bundle and the
+// addons as assets) is written by Node itself
 // (--experimental-sea-config) and injected with postject. No code cache: it
 // would make the build unreproducible and is V8-architecture specific.
 //
@@ -26,6 +27,8 @@ import { nodeRuntime, x64Base } from './node-runtimes.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/** The asset that holds the bundle in a binary: src/sea/prelude.ts's MAIN_ASSET. */
+const MAIN_ASSET = 'timenode.cjs';
 /** The binaries built; the portable bundle serves every other target (armv7). */
 export const SEA_TARGETS = ['linux-x64', 'linux-arm64'];
 /** Built and checked (test/slow/sea.test.ts loads it under qemu-arm), not shipped: the armv7 bundle has no addon. */
@@ -80,15 +83,14 @@ function inject(binary, blob) {
 }
 
 /** One SEA binary; returns its manifest entry. */
-function buildSea({ target, base, work, dist, main, addonFiles }) {
-  const assets = {};
+function buildSea({ target, base, work, dist, prelude, main, addonFiles }) {
+  const assets = { [MAIN_ASSET]: main };
   for (const [name, file] of Object.entries(addonFiles)) assets[`addons/${name}.node`] = file;
   const config = join(work, `sea-config-${target}.json`);
   const blob = join(work, `sea-${target}.blob`);
   // The blob records the main script's path as given (stack traces show it): a relative one
-  // keeps build paths out of the binary and makes it the same wherever it is built.
-  copyFileSync(main, join(work, 'timenode.cjs'));
-  writeFileSync(config, `${JSON.stringify({ main: 'timenode.cjs', output: basename(blob), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }, null, 2)}\n`);
+  // (the prelude is written into `work`) keeps build paths out of the binary and makes it the same wherever it is built.
+  writeFileSync(config, `${JSON.stringify({ main: relative(work, prelude), output: basename(blob), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }, null, 2)}\n`);
   // The blob is written by the x64 Node (the same 20.20.2 as every binary): without a code cache it does not depend on the architecture.
   quietly(x64Base(log).node, ['--experimental-sea-config', basename(config)], work);
   const out = join(dist, `timenode-${target}`);
@@ -116,6 +118,8 @@ export async function buildAll(dist) {
   const used = await bundle({ root: ROOT, outfile: bundled });
   chmodSync(bundled, 0o755);
   log(`bundled ${relative(ROOT, bundled)} (loads addons: ${used.join(', ') || 'none'})`);
+  const prelude = join(work, 'prelude.cjs');
+  await bundle({ root: ROOT, outfile: prelude, entry: 'prelude.ts' });
 
   const bases = { 'linux-x64': x64Base(log), 'linux-arm64': nodeRuntime('linux-arm64', log) };
   const include = nodeRuntime('linux-arm64', log).include;
@@ -135,13 +139,14 @@ export async function buildAll(dist) {
 
   const binaries = [];
   for (const target of SEA_TARGETS) {
-    binaries.push(buildSea({ target, base: bases[target], work, dist, main: bundled, addonFiles: addonsOf[target] }));
+    binaries.push(buildSea({ target, base: bases[target], work, dist, prelude, main: bundled, addonFiles: addonsOf[target] }));
     log(`built ${binaries.at(-1).file}`);
   }
   const manifest = {
     version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
     inputs: inputsDigest(),
     bundle: { file: relative(ROOT, bundled), bytes: statSync(bundled).size, sha256: sha256(bundled), addons: used },
+    prelude: { bytes: statSync(prelude).size, sha256: sha256(prelude) },
     binaries,
     checkOnlyAddons: Object.fromEntries(CHECK_ONLY_ADDON_TARGETS.map((t) => [t, Object.fromEntries(Object.entries(addonsOf[t]).map(([n, f]) => [n, relative(ROOT, f)]))])),
     seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -159,10 +164,12 @@ async function upToDate(dist) {
     return undefined;
   }
   const probe = join(mkdtempSync(join(tmpdir(), 'timenode-sea-probe-')), 'timenode.cjs');
+  const preludeProbe = join(dirname(probe), 'prelude.cjs');
   try {
     await bundle({ root: ROOT, outfile: probe });
+    await bundle({ root: ROOT, outfile: preludeProbe, entry: 'prelude.ts' });
     const files = [manifest.bundle.file, ...manifest.binaries.map((b) => b.file)];
-    const same = sha256(probe) === manifest.bundle.sha256 && manifest.inputs === inputsDigest();
+    const same = sha256(probe) === manifest.bundle.sha256 && sha256(preludeProbe) === manifest.prelude?.sha256 && manifest.inputs === inputsDigest();
     return same && files.every((f) => existsSync(join(ROOT, f))) ? manifest : undefined;
   } finally {
     rmSync(dirname(probe), { recursive: true, force: true });

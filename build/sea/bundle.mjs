@@ -1,8 +1,10 @@
 // The portable bundle: src/sea/main.ts and everything it imports, npm
 // packages included, as one CommonJS file for Node >= 20.11. Native addon
 // loaders are pointed at src/sea/addon-loader.ts (addon-plugin.mjs), so the
-// same file is the SEA's main script. No timestamps, paths or source maps go
-// in: two builds of the same tree are byte-equal.
+// same file runs inside the SEA, where it is an asset that the SEA's main
+// script, the prelude (src/sea/prelude.ts, bundled the same way), compiles
+// after `start`'s restart. No timestamps, paths or source maps go in: two
+// builds of the same tree are byte-equal.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,14 +25,14 @@ const absentOptional = {
 };
 
 /**
- * Writes `outfile`; returns the names of the addons the bundle loads (the SEA
- * assets it needs).
+ * Writes `outfile` from src/sea/`entry`; returns the names of the addons the
+ * bundle loads (the SEA assets it needs).
  */
-export async function bundle({ root, outfile }) {
+export async function bundle({ root, outfile, entry = 'main.ts' }) {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const used = new Set();
   await build({
-    entryPoints: [join(root, 'src', 'sea', 'main.ts')],
+    entryPoints: [join(root, 'src', 'sea', entry)],
     outfile,
     bundle: true,
     platform: 'node',

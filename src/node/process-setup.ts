@@ -89,18 +89,8 @@ export function setUpProcess(args: readonly string[], relaunch: Relaunch, maxMem
     if (applied.mmapThreshold !== MMAP_THRESHOLD_BYTES && addon?.tuneMalloc(MMAP_THRESHOLD_BYTES, 0) === 1) malloptThreshold = MMAP_THRESHOLD_BYTES;
     if (settingsHold(maxMemoryMb, appliedSettings(malloptThreshold))) return { run: true };
   }
-  const flags = nodeV8Flags(maxMemoryMb);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...ALLOCATOR_ENV };
-  if (relaunch.flagsInEnv) env.NODE_OPTIONS = [process.env.NODE_OPTIONS, ...flags].filter((f) => f).join(' ');
-  const argv = [...relaunch.head, ...(relaunch.flagsInEnv ? [] : flags), ...relaunch.script, ...args];
   if (addon) {
-    // The IPC channel a parent forked us with (fd in process.channel) must survive the exec: Node deleted its variable.
-    const channelFd = (process.channel as unknown as { fd?: number } | undefined)?.fd;
-    if (channelFd !== undefined && channelFd >= 0) env.NODE_CHANNEL_FD = String(channelFd);
-    env[SETTINGS_MARKER] = 're-exec';
-    // Node marks every fd it inherited close-on-exec at start (uv_disable_stdio_inheritance), stdio included.
-    const keep = [0, 1, 2, ...(channelFd !== undefined && channelFd >= 0 ? [channelFd] : [])];
-    const errno = addon.execve(relaunch.file, argv, environ(env), keep);
+    const errno = reExec(addon, relaunch, args, maxMemoryMb);
     // Still here: this executable cannot be run again (qemu-user without binfmt_misc gives ENOEXEC),
     // so neither can a child of it. The node runs as it is, and its start line says why.
     route = 'as started';
@@ -108,9 +98,45 @@ export function setUpProcess(args: readonly string[], relaunch: Relaunch, maxMem
     if (addon.tuneMalloc(MMAP_THRESHOLD_BYTES, 0) === 1) malloptThreshold = MMAP_THRESHOLD_BYTES;
     return { run: true };
   }
-  delete env.NODE_CHANNEL_FD;
+  const { argv, env } = restartCommand(relaunch, args, maxMemoryMb);
   env[SETTINGS_MARKER] = 'respawn';
   return { run: false, exitCode: respawn(relaunch.file, argv, env) };
+}
+
+/**
+ * The re-exec alone, for a first process that has loaded nothing else yet
+ * (the single binary's prelude, src/sea/prelude.ts, which runs before the
+ * rest of timenode is even compiled): replaces the image where setUpProcess
+ * would re-exec a process started plainly. Otherwise, and when execve fails,
+ * it returns having changed nothing, and setUpProcess decides as usual.
+ */
+export function reExecFirst(args: readonly string[], relaunch: Relaunch, maxMemoryMb: number | undefined): void {
+  if (args[0] !== 'start' || !isMainThread || maxMemoryMb === undefined || process.env[SETTINGS_MARKER] !== undefined) return;
+  // Heap flags already right: setUpProcess pins the mmap threshold with mallopt instead of restarting.
+  if (appliedSettings().heapLimitMb === expectedHeapLimitMb(maxMemoryMb)) return;
+  const addon = processAddon();
+  if (addon) reExec(addon, relaunch, args, maxMemoryMb);
+}
+
+/** The command line and environment that start this program again with the settings (no marker yet). */
+function restartCommand(relaunch: Relaunch, args: readonly string[], maxMemoryMb: number): { argv: string[]; env: NodeJS.ProcessEnv } {
+  const flags = nodeV8Flags(maxMemoryMb);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ALLOCATOR_ENV };
+  delete env.NODE_CHANNEL_FD;
+  if (relaunch.flagsInEnv) env.NODE_OPTIONS = [process.env.NODE_OPTIONS, ...flags].filter((f) => f).join(' ');
+  return { argv: [...relaunch.head, ...(relaunch.flagsInEnv ? [] : flags), ...relaunch.script, ...args], env };
+}
+
+/** Replaces the process image with the settings, same pid, IPC channel kept; returns only if execve failed, with its errno. */
+function reExec(addon: Addon, relaunch: Relaunch, args: readonly string[], maxMemoryMb: number): number {
+  const { argv, env } = restartCommand(relaunch, args, maxMemoryMb);
+  // The IPC channel a parent forked us with (fd in process.channel) must survive the exec: Node deleted its variable.
+  const channelFd = (process.channel as unknown as { fd?: number } | undefined)?.fd;
+  if (channelFd !== undefined && channelFd >= 0) env.NODE_CHANNEL_FD = String(channelFd);
+  env[SETTINGS_MARKER] = 're-exec';
+  // Node marks every fd it inherited close-on-exec at start (uv_disable_stdio_inheritance), stdio included.
+  const keep = [0, 1, 2, ...(channelFd !== undefined && channelFd >= 0 ? [channelFd] : [])];
+  return addon.execve(relaunch.file, argv, environ(env), keep);
 }
 
 /** The addon, if loaded and new enough to have the process calls (one built before native/src/process.c has none). */
