@@ -123,6 +123,10 @@ function restartCommand(relaunch: Relaunch, args: readonly string[], maxMemoryMb
   const flags = nodeV8Flags(maxMemoryMb);
   const env: NodeJS.ProcessEnv = { ...process.env, ...ALLOCATOR_ENV };
   delete env.NODE_CHANNEL_FD;
+  // Node parses this CA bundle at every start, before any JS (30-50 ms on a
+  // small board), and the restarted process would parse it a second time.
+  // A node opens no TLS connection, so the bundle has nothing to do there.
+  delete env.NODE_EXTRA_CA_CERTS;
   if (relaunch.flagsInEnv) env.NODE_OPTIONS = [process.env.NODE_OPTIONS, ...flags].filter((f) => f).join(' ');
   return { argv: [...relaunch.head, ...(relaunch.flagsInEnv ? [] : flags), ...relaunch.script, ...args], env };
 }
