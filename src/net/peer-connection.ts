@@ -1,23 +1,21 @@
 // The life of one connection, inbound or outbound, over any duplex byte
 // stream (PROTOCOL.md §2). There is exactly one message loop: the old node
 // ran a second, outbound one that dropped everything but ping/pong. Direction
-// is a field here, consulted only by the duplicate rule.
-import { Socket } from 'node:net';
+// is a field here, consulted only by the duplicate rule. Beside the loop:
+// what is read and not yet handled (inbound-backlog.ts), the send side, pacer
+// and counters (peer-link.ts), the handshake (peer-handshake.ts).
 import type { Logger } from '../base/log';
 import { RejectCode, WireError } from '../wire/errors';
 import { pongPayload } from '../wire/liveness-codec';
-import { encodeMessage, Message, MessageOf, MessageType, rejectMessage } from '../wire/messages';
+import { Message, MessageOf, MessageType, rejectMessage } from '../wire/messages';
 import { HandshakeHost, PeerHandshake } from './peer-handshake';
 import { PingTracker } from './ping-tracker';
-import type { SerialLine } from './serial-line';
-import type { LinkStats } from './secure-framing';
-import { SlowPeerWatch } from './slow-peer-watch';
-import { Lane, SendQueue } from './send-queue';
+import { InboundBacklog } from './inbound-backlog';
 import { InboundDecoder } from './inbound-decoder';
 import { Taken, VerifyAhead } from './verify-ahead';
-import { CATEGORY_OF, RateLimiter } from './rate-limit';
-import { TrafficCounters } from './traffic';
-import type { CloseInfo, ConnectionState, Direction, DomainHandlersFor, PeerContextFor, Transport } from './peer-context';
+import { CATEGORY_OF } from './rate-limit';
+import { PeerLink } from './peer-link';
+import type { CloseInfo, ConnectionState, DomainHandlersFor, PeerContextFor, Transport } from './peer-context';
 
 export type { CloseInfo, ConnectionState, Direction, Transport } from './peer-context';
 /** Handlers the node supplies for every type the connection does not handle itself. */
@@ -26,30 +24,19 @@ export type PeerContext = PeerContextFor<PeerConnection>;
 
 type ConnectionType = 'hello' | 'auth' | 'reject' | 'ping' | 'pong';
 type HandlerTable = { [K in MessageType]: (msg: MessageOf<K>) => void };
-const CONTROL_TYPES: ReadonlySet<MessageType> = new Set(['hello', 'auth', 'reject', 'ping', 'pong']);
 
-export class PeerConnection {
+export class PeerConnection extends PeerLink {
   state: ConnectionState = 'handshaking';
-  readonly direction: Direction;
-  readonly key: string;
-  readonly remote: string;
-  readonly localIp: string;
   readonly openedAt: number;
   establishedAt = 0;
   /** Best knowledge of the peer's stored height (hello, ping, pong, block). */
   height = 0;
-  readonly traffic = new TrafficCounters();
   readonly ping: PingTracker;
-  private readonly queue: SendQueue;
   private readonly log: Logger;
   private readonly table: HandlerTable;
   private readonly handshake: PeerHandshake;
   private readonly decoder: InboundDecoder;
-  private readonly slowWatch: SlowPeerWatch;
-  private readonly limiter: RateLimiter;
-  /** Payloads cut from the stream but not yet handled: at most one chunk's worth, while the socket is paused. */
-  private backlog: Buffer[] = [];
-  private backlogAt = 0;
+  private readonly backlog: InboundBacklog;
   private draining = false;
   /** Set while the loop waits for the pacer or for the socket to drain. */
   private waiting = false;
@@ -59,46 +46,23 @@ export class PeerConnection {
   private held: Message | undefined;
   /** Batches verified ahead on the verify pool; undefined when signatures are verified inline as handled. */
   private readonly ahead: VerifyAhead | undefined;
-  /** What this connection has charged to the shared inbound budget. */
-  private chargedInbound = 0;
   private readonly resumeReading = (): void => this.resume();
   private closeInfo: CloseInfo | undefined;
 
   constructor(
-    private readonly transport: Transport,
+    transport: Transport,
     private readonly ctx: PeerContext,
   ) {
-    this.direction = transport.direction;
-    this.key = transport.key;
-    this.remote = transport.remote;
-    this.localIp = transport.localIp;
+    super(transport, ctx.config, ctx.scheduler);
     this.openedAt = ctx.scheduler.now();
     // IP and direction in the component, the node key (once the hello named it) as a field: on every peer line.
     this.log = ctx.log.child(`${this.key} ${this.direction === 'inbound' ? '<-' : '->'}`, () => ({ node: this.hello?.node.toString('hex').slice(0, 16) }));
     const limits = ctx.config.limits;
     const line = transport.line;
-    this.queue = new SendQueue(
-      transport.stream,
-      {
-        dataBytes: line ? line.queueBytes(limits.sendQueueBytes) : limits.sendQueueBytes,
-        dataMessages: limits.sendQueueMessages,
-        controlMessages: 256,
-        batchBytes: line?.batchBytes,
-      },
-      ctx.scheduler.now,
-      line && ((bytes) => line.noteWritten(bytes)),
-      (frame) => transport.framing.finish(frame),
-    );
-    this.slowWatch = new SlowPeerWatch(
-      this.queue,
-      ctx.scheduler,
-      () => ctx.config.timings.slowPeerDeadlineMs + (line?.drainMs(this.queue.stats.queuedBytes) ?? 0),
-      (deadline, dropped) => this.close('slow', `send queue full for ${deadline} ms (${dropped} relays dropped)`),
-    );
+    this.backlog = new InboundBacklog(ctx.inboundBudget, () => transport.framing.buffered);
     transport.framing.onExhausted = () =>
       // Called from inside the send queue's write: close once it has returned.
       setImmediate(() => this.close(undefined, 'frame counter spent (2^64 frames sent); a new connection gets new keys'));
-    this.limiter = new RateLimiter(limits.rateLimits);
     this.ping = new PingTracker(ctx.config.timings, ctx.scheduler, {
       sendPing: (nonce, time) => this.send({ type: 'ping', nonce, time, height: ctx.chain().height }),
       dead: (missed) => this.close('timeout', `no pong to ${missed} pings in a row`),
@@ -172,69 +136,13 @@ export class PeerConnection {
     return this.closeInfo;
   }
 
-  /** Bytes read and written on this link, framing included: the socket's counters (a serial line keeps its own). */
-  get bytes(): { in: number; out: number } {
-    const stream = this.transport.stream;
-    if (stream instanceof Socket) return { in: stream.bytesRead, out: stream.bytesWritten };
-    const line = this.transport.line?.stats();
-    return line ? { in: line.bytesIn, out: line.bytesOut } : { in: 0, out: 0 };
-  }
-
-  get sendStats(): SendQueue['stats'] {
-    return this.queue.stats;
-  }
-
-  /** Encodes and queues one message; control types go ahead of relay traffic. */
-  send(msg: Message): boolean {
-    return this.sendEncoded(msg.type, encodeMessage(msg));
-  }
-
-  /** Queues an already-encoded payload, so a broadcast encodes once for all peers. */
-  sendEncoded(type: MessageType, payload: Buffer): boolean {
-    if (this.state === 'closed') return false;
-    this.traffic.countOut(type);
-    const lane: Lane = CONTROL_TYPES.has(type) ? 'control' : 'data';
-    if (lane === 'data' && this.transport.line?.refuses(payload.length)) return false;
-    const framing = this.transport.framing;
-    // hello and auth stay in clear whenever they are sent (§8); our auth starts the sealing.
-    const frame = type === 'hello' || type === 'auth' ? framing.encodeHandshake(payload, type === 'auth') : framing.encode(payload);
-    const kept = this.queue.push(frame, lane);
-    this.slowWatch.check();
-    return kept;
-  }
-
-  /** The largest payload this link is given: maxFrame, or a serial line's cap. */
-  get frameCap(): number {
-    return this.transport.line?.frameCap ?? this.ctx.config.limits.maxFrame;
-  }
-
-  /** The serial line under this connection, if any (status, sync ranges). */
-  get line(): SerialLine | undefined {
-    return this.transport.line;
-  }
-
-  /** Frames the framing dropped and counted (serial: bad CRC, COBS or size). */
-  get framesDropped(): number {
-    return this.transport.framing.dropped;
-  }
-
-  /** §8 counters of this link: frames sealed and opened, and on a serial line those refused and lost. */
-  get sealStats(): Readonly<LinkStats> {
-    return this.transport.framing.stats;
-  }
-
-  /** Whether this link is encrypted (§8): both hellos carried kx. */
-  get encrypted(): boolean {
-    return this.transport.framing.encrypted;
-  }
-
-  /** How often, and how long, reading was paused for each rate category. */
-  get ratePaused(): RateLimiter['paused'] {
-    return this.limiter.paused;
-  }
-
+  /** Bytes of this peer's charged to the shared inbound budget. */
   get inboundBuffered(): number {
-    return this.chargedInbound;
+    return this.backlog.chargedBytes;
+  }
+
+  protected tooSlow(deadlineMs: number, droppedRelays: number): void {
+    this.close('slow', `send queue full for ${deadlineMs} ms (${droppedRelays} relays dropped)`);
   }
 
   /** Sends `reject` (when a code is given) and closes. Safe to call twice. */
@@ -260,12 +168,10 @@ export class PeerConnection {
     this.handshake.stop();
     this.slowWatch.stop();
     this.ping.stop();
-    this.backlog = [];
     this.held = undefined;
     this.ahead?.close();
     this.ctx.inboundBudget.forget(this.resumeReading);
-    this.ctx.inboundBudget.adjust(-this.chargedInbound);
-    this.chargedInbound = 0;
+    this.backlog.release();
     if (info.byPeer) this.transport.stream.destroy();
     this.ctx.closed(this, info);
   }
@@ -283,7 +189,7 @@ export class PeerConnection {
     this.chargeInbound();
     // Any whole frame shows the peer alive, even one of a type we skip (its pongs may queue behind it).
     if (payloads.length > 0) this.lastMessageAt = this.ctx.scheduler.now();
-    this.backlog = this.backlog.length === 0 ? payloads : this.backlog.concat(payloads);
+    this.backlog.add(payloads);
     this.drain();
   }
 
@@ -325,7 +231,7 @@ export class PeerConnection {
         }
         msg = item;
       } else {
-        if (this.held === undefined && this.backlogAt >= this.backlog.length) break;
+        if (this.held === undefined && !this.backlog.hasMore) break;
         const next = this.held ?? this.nextMessage();
         if (next === undefined) continue;
         msg = next;
@@ -351,13 +257,12 @@ export class PeerConnection {
       this.afterVerifiedTurn(ahead);
       return;
     }
-    if (this.held !== undefined || this.backlogAt < this.backlog.length) {
+    if (this.held !== undefined || this.backlog.hasMore) {
       this.transport.stream.pause();
       if (!this.waiting) setImmediate(() => this.drain());
       return;
     }
-    this.backlog = [];
-    this.backlogAt = 0;
+    this.backlog.reset();
     this.resume();
   }
 
@@ -368,14 +273,13 @@ export class PeerConnection {
    */
   private afterVerifiedTurn(ahead: VerifyAhead): void {
     if (!this.waiting && ahead.headVerified) setImmediate(() => this.drain());
-    if (this.waiting || this.backlogAt < this.backlog.length || !ahead.wantsMore) {
+    if (this.waiting || this.backlog.hasMore || !ahead.wantsMore) {
       this.transport.stream.pause();
       // Over the shared budget with nothing of ours left to handle: wait for other peers to release.
       if (!ahead.wantsMore && ahead.pending === 0) this.ctx.inboundBudget.whenFree(this.resumeReading);
       return;
     }
-    this.backlog = [];
-    this.backlogAt = 0;
+    this.backlog.reset();
     this.resume();
   }
 
@@ -390,7 +294,7 @@ export class PeerConnection {
 
   /** One batch per call: a turn decodes at most one batch besides handling one, so a turn costs what it did inline. */
   private takeBatches(ahead: VerifyAhead): void {
-    if (ahead.wantsMore && this.backlogAt < this.backlog.length) ahead.take(() => this.decodeNext(), true);
+    if (ahead.wantsMore && this.backlog.hasMore) ahead.take(() => this.decodeNext(), true);
   }
 
   /** Pauses the loop until `arm`'s callback fires. */
@@ -403,10 +307,7 @@ export class PeerConnection {
   }
 
   private chargeInbound(): void {
-    const now = this.transport.framing.buffered;
-    const withinBudget = this.ctx.inboundBudget.adjust(now - this.chargedInbound);
-    this.chargedInbound = now;
-    if (!withinBudget && now > 0) {
+    if (!this.backlog.charge()) {
       this.transport.stream.pause();
       this.ctx.inboundBudget.whenFree(this.resumeReading);
     }
@@ -414,13 +315,13 @@ export class PeerConnection {
 
   private resume(): void {
     if (!this.isOpen || this.waiting || this.held !== undefined) return;
-    if (this.ahead && this.backlogAt < this.backlog.length && this.ahead.wantsMore) {
+    if (this.ahead && this.backlog.hasMore && this.ahead.wantsMore) {
       // Payloads cut while the shared budget was full are taken now.
       this.drain();
       return;
     }
-    if (this.backlogAt < this.backlog.length || (this.ahead && !this.ahead.wantsMore)) return;
-    if (this.chargedInbound > 0 && this.ctx.inboundBudget.usedBytes > this.ctx.inboundBudget.limitBytes) {
+    if (this.backlog.hasMore || (this.ahead && !this.ahead.wantsMore)) return;
+    if (this.backlog.chargedBytes > 0 && this.ctx.inboundBudget.usedBytes > this.ctx.inboundBudget.limitBytes) {
       this.ctx.inboundBudget.whenFree(this.resumeReading);
       return;
     }
@@ -429,7 +330,7 @@ export class PeerConnection {
 
   /** Decodes the next payload of the backlog; undefined for an unknown type or a protocol error (which closes). */
   private nextMessage(): Message | undefined {
-    const item = this.decoder.decode(this.backlog[this.backlogAt++] as Buffer);
+    const item = this.decoder.decode(this.backlog.next());
     if (item === 'skip') return undefined;
     if ('fault' in item) {
       this.protocolError(item.fault);
@@ -440,8 +341,8 @@ export class PeerConnection {
 
   /** The next payload of the backlog, decoded for the pipeline (a fault is raised when its turn comes). */
   private decodeNext(): Taken | undefined {
-    if (this.backlogAt >= this.backlog.length) return undefined;
-    const payload = this.backlog[this.backlogAt++] as Buffer;
+    if (!this.backlog.hasMore) return undefined;
+    const payload = this.backlog.next();
     return { item: this.decoder.decode(payload), bytes: payload.length };
   }
 
