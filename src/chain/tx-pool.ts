@@ -1,8 +1,10 @@
 // The transaction pool of PROTOCOL.md §5 "Votes and finality": the txs this
 // node has seen, the outpoints they lock, the votes counted toward each, and
 // the step to finality (what is remembered after it: finality-memory.ts;
-// a tx's own sanity: tx-sanity.ts; the bounds: tx-pool-limits.ts). Pure state: no sockets and no timers. The caller passes
-// the time in, so every rule can be tested without a network or a clock.
+// votes that overtook their tx: early-votes.ts; a tx's own sanity:
+// tx-sanity.ts; the bounds: tx-pool-limits.ts). Pure state: no sockets and
+// no timers. The caller passes the time in, so every rule can be tested
+// without a network or a clock.
 //
 // Any peer can send any number of valid txs, votes and proofs, so every map
 // here is bounded and forgets its oldest entry first. What forgetting costs
@@ -11,6 +13,7 @@
 // Keys are hex strings: a txid as its 64 hex characters, an outpoint as
 // `${txid hex}:${index}`. Buffers compare by identity in a Map, hex by value.
 import { HASH_BYTES, type KeyPair } from '../crypto';
+import { EarlyVotes, VoteSet } from './early-votes';
 import { FinalityMemory } from './finality-memory';
 import { ownCopy, ownTx, ownVote } from './own-copy';
 import { forgetOldestOf } from './forget-oldest';
@@ -67,17 +70,6 @@ export interface TxPoolStats {
   unclaimed: number;
 }
 
-interface VoteSet {
-  /** By voter hex: one vote per masternode per tx. */
-  readonly votes: Map<string, Vote>;
-  accepts: number;
-}
-
-interface PendingVotes extends VoteSet {
-  /** When the first vote came, for age eviction. */
-  readonly since: number;
-}
-
 interface PoolEntry {
   readonly txid: Buffer;
   readonly tx: Tx;
@@ -102,12 +94,11 @@ export class TxPool {
   private readonly locks = new Map<string, string>();
   /** Final txids and what they spent. */
   private readonly final: FinalityMemory;
-  /** Votes for txids that are neither pooled nor final, oldest txid first. */
-  private readonly pending = new Map<string, PendingVotes>();
+  /** Votes for txids that are neither pooled nor final. */
+  private readonly pending: EarlyVotes;
   /** `${txid hex}:${voter hex}` for each vote `voteFor` signed. */
   private readonly ownVotes = new Set<string>();
   private poolVoteCount = 0;
-  private pendingVoteCount = 0;
 
   constructor(masternodes: Buffer[], limits?: Partial<TxPoolLimits>) {
     this.limits = { ...DEFAULT_TX_POOL_LIMITS, ...limits };
@@ -116,6 +107,7 @@ export class TxPool {
     if (this.members.size === 0) throw new RangeError('TxPool needs at least one masternode: no tx could ever become final');
     this.quorum = quorumFor(this.members.size);
     this.final = new FinalityMemory(this.limits);
+    this.pending = new EarlyVotes(this.limits.maxPendingVotes);
   }
 
   addTx(tx: Tx, now: number): TxVerdict {
@@ -160,11 +152,8 @@ export class TxPool {
     for (const o of locked) this.locks.set(o, key);
 
     let votes: VoteSet = { votes: new Map(), accepts: 0 };
-    const early = this.pending.get(key);
+    const early = this.pending.take(key);
     if (early !== undefined) {
-      // Votes that overtook their tx. They cannot hold a quorum: reaching one finalizes the txid at once.
-      this.pending.delete(key);
-      this.pendingVoteCount -= early.votes.size;
       this.poolVoteCount += early.votes.size;
       votes = { votes: early.votes, accepts: early.accepts };
     }
@@ -217,10 +206,10 @@ export class TxPool {
     }
     if (!verifyVote(vote)) return { kind: 'invalid', reason: `bad signature on vote by ${voter} for tx ${key}` };
 
-    const set = entry !== undefined ? entry.votes : this.pendingSetFor(key, now);
+    const set = entry !== undefined ? entry.votes : this.pending.setFor(key, now);
     set.votes.set(voter, ownVote(vote));
     if (entry !== undefined) this.poolVoteCount++;
-    else this.pendingVoteCount++;
+    else this.pending.added();
     if (!vote.accept) return { kind: 'counted', finalizedNow: undefined };
     set.accepts++;
     if (set.accepts < this.quorum) return { kind: 'counted', finalizedNow: undefined };
@@ -328,11 +317,7 @@ export class TxPool {
       this.removeFromPool(key, entry);
       out.push(entry.txid);
     }
-    for (const [key, set] of this.pending) {
-      if (now - set.since <= maxAgeMs) break;
-      this.pending.delete(key);
-      this.pendingVoteCount -= set.votes.size;
-    }
+    this.pending.evict(now, maxAgeMs);
     out.push(...this.shrinkTo(this.limits.maxTxs, this.limits.maxBytes));
     return out;
   }
@@ -345,8 +330,8 @@ export class TxPool {
       locked: this.locks.size,
       finalized: final.finalized,
       finalizedTotal: this.final.total,
-      votes: this.poolVoteCount + this.pendingVoteCount,
-      pendingVotes: this.pendingVoteCount,
+      votes: this.poolVoteCount + this.pending.size,
+      pendingVotes: this.pending.size,
       spent: final.spent,
       unclaimed: final.unclaimed,
     };
@@ -362,23 +347,6 @@ export class TxPool {
     return { state: 'unlocked', by: undefined };
   }
 
-  /** The vote set for a txid that is neither pooled nor final, making room under `maxPendingVotes` for one more vote. */
-  private pendingSetFor(key: string, now: number): VoteSet {
-    let set = this.pending.get(key);
-    // Terminates: a positive count means the map is not empty.
-    for (const [oldKey, old] of this.pending) {
-      if (this.pendingVoteCount < this.limits.maxPendingVotes) break;
-      this.pending.delete(oldKey);
-      this.pendingVoteCount -= old.votes.size;
-      if (oldKey === key) set = undefined;
-    }
-    if (set === undefined) {
-      set = { votes: new Map(), accepts: 0, since: now };
-      this.pending.set(key, set);
-    }
-    return set;
-  }
-
   private finalize(key: string, txid: Buffer, entry: PoolEntry | undefined): void {
     if (entry !== undefined) {
       this.removeFromPool(key, entry);
@@ -386,11 +354,7 @@ export class TxPool {
       for (const input of entry.tx.inputs) this.locks.delete(outpointKey(input));
       this.final.markSpent(key, entry.tx.inputs);
     } else {
-      const early = this.pending.get(key);
-      if (early !== undefined) {
-        this.pending.delete(key);
-        this.pendingVoteCount -= early.votes.size;
-      }
+      this.pending.take(key);
     }
     this.final.record(key, txid);
   }
