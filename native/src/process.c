@@ -8,9 +8,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/time.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -86,8 +88,23 @@ static napi_value exec_ve(napi_env env, napi_callback_info info) {
     int flags = fcntl(fd, F_GETFD);
     if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
   }
+  /* A profiler (node --cpu-prof) leaves a SIGPROF timer armed and a tick
+   * pending; both outlive execve, and the tick's default action killed the
+   * new image about one start in two ("Profiling timer expired") before it
+   * could handle it. The timer is disarmed and the signal ignored, which
+   * discards a pending one; V8 sets up its own when the new image profiles. */
+  struct itimerval off, timer;
+  memset(&off, 0, sizeof off);
+  setitimer(ITIMER_PROF, &off, &timer);
+  struct sigaction ignore, previous;
+  memset(&ignore, 0, sizeof ignore);
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPROF, &ignore, &previous);
   execve(file, args, envp);
-  return make_int(env, errno);
+  int failed = errno;
+  sigaction(SIGPROF, &previous, NULL);
+  setitimer(ITIMER_PROF, &timer, NULL);
+  return make_int(env, failed);
 }
 
 /* tuneMalloc(mmapThreshold, arenaMax): glibc's M_MMAP_THRESHOLD (which also
