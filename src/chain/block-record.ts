@@ -11,6 +11,7 @@
 import { crc32 } from 'node:zlib';
 import { ownCopy } from './own-copy';
 import type { Block } from './types';
+import { readSafeU64, writeSafeU64 } from '../wire/u64';
 
 const HASH = 32;
 const SIG = 64;
@@ -23,10 +24,6 @@ export const BODY_FIXED_BYTES = 8 + HASH + 8 + 4 + HASH + SIG;
 /** The largest body a valid block can have; any larger length is damage, refused before reading it. */
 export const MAX_BODY_BYTES = BODY_FIXED_BYTES + MAX_TXIDS * HASH;
 export const MAX_RECORD_BYTES = RECORD_HEADER_BYTES + MAX_BODY_BYTES;
-
-const TWO_32 = 0x1_0000_0000;
-/** High word of Number.MAX_SAFE_INTEGER: a u64 with a larger high word cannot be a JS number exactly. */
-const MAX_SAFE_HIGH = 0x1f_ffff;
 
 /** Body bytes of `block` in this encoding; getRange budgets by it. */
 export function bodySize(block: Block): number {
@@ -52,28 +49,15 @@ export function blockProblem(block: Block): string | undefined {
   return undefined;
 }
 
-function writeU64(out: Buffer, value: number, at: number): void {
-  const high = Math.floor(value / TWO_32);
-  out.writeUInt32BE(high, at);
-  out.writeUInt32BE(value - high * TWO_32, at + 4);
-}
-
-/** A u64be as a number, or undefined when it is past Number.MAX_SAFE_INTEGER. */
-function readU64(buf: Buffer, at: number): number | undefined {
-  const high = buf.readUInt32BE(at);
-  if (high > MAX_SAFE_HIGH) return undefined;
-  return high * TWO_32 + buf.readUInt32BE(at + 4);
-}
-
 /** Writes `block`'s record into `out` at `at` and returns the offset after it. `block` must pass blockProblem. */
 export function writeRecord(block: Block, out: Buffer, at: number): number {
   const body = at + RECORD_HEADER_BYTES;
   let p = body;
-  writeU64(out, block.height, p);
+  writeSafeU64(out, block.height, p);
   p += 8;
   out.set(block.prev, p);
   p += HASH;
-  writeU64(out, block.time, p);
+  writeSafeU64(out, block.time, p);
   p += 8;
   out.writeUInt32BE(block.txids.length, p);
   p += 4;
@@ -116,8 +100,8 @@ export function checkRecord(buf: Buffer, at: number, end: number): RecordCheck {
   // these catch a bug in an older writer rather than disk damage.
   const n = body.readUInt32BE(8 + HASH + 8);
   if (length !== BODY_FIXED_BYTES + n * HASH) return { status: 'bad', reason: `length ${length} does not fit ${n} txids` };
-  const height = readU64(body, 0);
-  if (height === undefined || readU64(body, 8 + HASH) === undefined) {
+  const height = readSafeU64(body, 0);
+  if (height === undefined || readSafeU64(body, 8 + HASH) === undefined) {
     return { status: 'bad', reason: 'height or time is beyond 2^53' };
   }
   return { status: 'ok', size, height };
@@ -131,11 +115,11 @@ export function checkRecord(buf: Buffer, at: number, end: number): RecordCheck {
 export function decodeRecord(buf: Buffer, at: number, size: number): Block {
   const body = ownCopy(buf.subarray(at + RECORD_HEADER_BYTES, at + size));
   let p = 0;
-  const height = readU64(body, p)!;
+  const height = readSafeU64(body, p)!;
   p += 8;
   const prev = body.subarray(p, p + HASH);
   p += HASH;
-  const time = readU64(body, p)!;
+  const time = readSafeU64(body, p)!;
   p += 8;
   const n = body.readUInt32BE(p);
   p += 4;

@@ -4,6 +4,7 @@
 // and fills one buffer: these run for every object a node relays.
 import { hash } from '../crypto';
 import type { Ann, Block, Hb, Tx, Vote } from './types';
+import { writeSafeU64 } from '../wire/u64';
 
 const TAG_TX = Buffer.from('TNP1-tx', 'utf8');
 const TAG_VOTE = Buffer.from('TNP1-vote', 'utf8');
@@ -17,7 +18,6 @@ const U64_BYTES = 8;
 const U16_BYTES = 2;
 const U64_MAX = (1n << 64n) - 1n;
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
-const TWO_32 = 0x1_0000_0000;
 const STR_MAX_BYTES = 0xffff;
 
 /**
@@ -65,21 +65,15 @@ class Writer {
     if (typeof n === 'number') {
       // Numbers beyond 2^53−1 have already lost their low bits; refuse rather than sign a rounded value.
       if (!Number.isSafeInteger(n) || n < 0) throw new LayoutError(field, `must be an integer in 0..2^53−1, got ${n}`);
-      this.safeU64(n);
+      writeSafeU64(this.buf, n, this.off);
     } else {
       if (n < 0n || n > U64_MAX) throw new LayoutError(field, `must be in 0..2^64−1, got ${n}`);
       // Amounts are bigints, nearly always small: writeBigUInt64BE allocates a few bigints per call, on every tx.
-      if (n <= MAX_SAFE_BIG) this.safeU64(Number(n));
+      if (n <= MAX_SAFE_BIG) writeSafeU64(this.buf, Number(n), this.off);
       else this.buf.writeBigUInt64BE(n, this.off);
     }
     this.off += U64_BYTES;
     return this;
-  }
-
-  private safeU64(n: number): void {
-    const hi = Math.floor(n / TWO_32);
-    this.buf.writeUInt32BE(hi, this.off);
-    this.buf.writeUInt32BE(n - hi * TWO_32, this.off + 4);
   }
 
   /** str(x) of §4, with its UTF-8 length measured by the caller (it sized the buffer with it). */

@@ -5,6 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { CborFloat, CborValue } from './cbor-value';
 import { WireError } from './errors';
+import { readSafeU64 } from './u64';
 
 /** Nesting allowed by PROTOCOL.md §1; the top-level item is depth 1. */
 export const DEFAULT_MAX_DEPTH = 16;
@@ -44,10 +45,8 @@ export class CborCursor {
       case 27: {
         this.need(8, 'an 8-byte argument');
         this.pos = p + 8;
-        const hi = buf.readUInt32BE(p);
-        // 2^53-1 has 0x1fffff in its high word: anything above needs a bigint.
-        if (hi <= 0x1fffff) return hi * TWO_32 + buf.readUInt32BE(p + 4);
-        return buf.readBigUInt64BE(p);
+        // Past 2^53-1 only a bigint holds it exactly.
+        return readSafeU64(buf, p) ?? buf.readBigUInt64BE(p);
       }
       default:
         throw this.badInfo(info, start);

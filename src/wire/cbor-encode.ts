@@ -2,6 +2,7 @@
 // deterministic shortest-form heads, every integer as major type 0/1 however
 // large, one reused scratch buffer so a message costs one copy out.
 import { CborFloat, CborTagged, CborValue } from './cbor-value';
+import { writeSafeU64 } from './u64';
 
 const TWO_32 = 0x1_0000_0000;
 const TWO_64 = 2 ** 64;
@@ -56,10 +57,8 @@ class Writer {
       b.writeUInt32BE(n, p);
       p += 4;
     } else {
-      const hi = Math.floor(n / TWO_32);
       b[p++] = m | 27;
-      b.writeUInt32BE(hi, p);
-      b.writeUInt32BE(n - hi * TWO_32, p + 4);
+      writeSafeU64(b, n, p);
       p += 8;
     }
     this.pos = p;

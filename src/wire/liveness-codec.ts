@@ -6,6 +6,7 @@
 // general decoder, which judges it. The pong is written straight into one
 // buffer, byte for byte what encodeMessage writes (test/wire/liveness-codec.test.ts).
 import type { MessageOf } from './messages';
+import { readSafeU64, writeSafeU64 } from './u64';
 
 // a4 = map(4); 64 "type"; 64 "ping"; 65 "nonce"; 48 = bstr(8)
 const PING_HEAD = Buffer.from([0xa4, 0x64, ...Buffer.from('type'), 0x64, ...Buffer.from('ping'), 0x65, ...Buffer.from('nonce'), 0x48]);
@@ -62,12 +63,8 @@ function readUint(b: Buffer, at: number): number {
   if (info === 24) value = b[at + 1] as number;
   else if (info === 25) value = b.readUInt16BE(at + 1);
   else if (info === 26) value = b.readUInt32BE(at + 1);
-  else {
-    // Two halves, no BigInt: above 2^53 - 1 the high half exceeds 0x1fffff.
-    const hi = b.readUInt32BE(at + 1);
-    if (hi > 0x1f_ffff) return -1;
-    value = hi * 0x1_0000_0000 + b.readUInt32BE(at + 5);
-  }
+  else value = readSafeU64(b, at + 1) ?? -1;
+  if (value < 0) return -1;
   // Not the shortest form: the general decoder decides what that means.
   const size = 1 << (info - 24);
   if (value < (size === 1 ? 24 : 2 ** (4 * size))) return -1;
@@ -88,10 +85,7 @@ function writeUint(b: Buffer, at: number, v: number): number {
   if (size === 1) b[at + 1] = v;
   else if (size === 2) b.writeUInt16BE(v, at + 1);
   else if (size === 4) b.writeUInt32BE(v, at + 1);
-  else {
-    b.writeUInt32BE(Math.floor(v / 0x1_0000_0000), at + 1);
-    b.writeUInt32BE(v >>> 0, at + 5);
-  }
+  else writeSafeU64(b, v, at + 1);
   return at + 1 + size;
 }
 
