@@ -1,7 +1,6 @@
 // `timenode start`: one node in this process. Every way it can fail to start
 // (bad flag, unreadable genesis or key, port in use) ends in one line naming
 // the problem and a non-zero exit.
-import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseGenesis } from '../chain/genesis';
 import { configFor } from '../base/config';
@@ -16,7 +15,7 @@ import { decodeMessage } from '../wire/messages';
 import { DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import { processSettingsLine } from '../node/process-setup';
 import { applyBudget } from '../node/apply-budget';
-import { BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget, verifyThreadsFor } from '../base/budget';
+import { BudgetSplit, DEFAULT_MAX_MEMORY_MB, describeSplit, splitBudget } from '../base/budget';
 import { backendChoices } from '../base/hotpath-selection';
 import { CliError, Command } from './args';
 import { parseSettingFlags, resolveSettings, settingsHelp } from './settings';
@@ -83,8 +82,8 @@ export const start: Command = {
     if (keyWarning) log.warn(keyWarning);
 
     const maxMemoryMb = settings['max-memory'] ?? DEFAULT_MAX_MEMORY_MB;
-    // The settings table fills the default in from the core count and --max-memory (verifyThreadsFor).
-    const verifyThreads = settings['verify-threads'] ?? verifyThreadsFor(availableParallelism(), maxMemoryMb);
+    // Never undefined: the settings table computes the default from the cores and --max-memory (verifyThreadsFor).
+    const verifyThreads = settings['verify-threads'] as number;
     const base = { ...profileConfig, limits: { ...profileConfig.limits, ...caps }, links: { allowPlaintext: settings['allow-plaintext'] ?? false } };
     let budget: BudgetSplit;
     try {
