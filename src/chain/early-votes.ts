@@ -31,8 +31,8 @@ export class EarlyVotes {
     return this.byTxid.get(key);
   }
 
-  /** The set for `key`, making room under the bound for one more vote; the caller adds it and calls added(). */
-  setFor(key: string, now: number): VoteSet {
+  /** Holds `vote` (by `voter` hex) for `key`, the oldest txids' votes making room first; returns the txid's set. */
+  add(key: string, voter: string, vote: Vote, now: number): VoteSet {
     let set = this.byTxid.get(key);
     // Terminates: a positive count means the map is not empty.
     for (const [oldKey, old] of this.byTxid) {
@@ -45,12 +45,9 @@ export class EarlyVotes {
       set = { votes: new Map(), accepts: 0, since: now };
       this.byTxid.set(key, set);
     }
-    return set;
-  }
-
-  /** One vote was added to a set from setFor. */
-  added(): void {
+    set.votes.set(voter, vote);
     this.count++;
+    return set;
   }
 
   /** Removes and returns the votes for `key`: its tx arrived, or it is final. */

@@ -206,10 +206,14 @@ export class TxPool {
     }
     if (!verifyVote(vote)) return { kind: 'invalid', reason: `bad signature on vote by ${voter} for tx ${key}` };
 
-    const set = entry !== undefined ? entry.votes : this.pending.setFor(key, now);
-    set.votes.set(voter, ownVote(vote));
-    if (entry !== undefined) this.poolVoteCount++;
-    else this.pending.added();
+    let set: VoteSet;
+    if (entry !== undefined) {
+      set = entry.votes;
+      set.votes.set(voter, ownVote(vote));
+      this.poolVoteCount++;
+    } else {
+      set = this.pending.add(key, voter, ownVote(vote), now);
+    }
     if (!vote.accept) return { kind: 'counted', finalizedNow: undefined };
     set.accepts++;
     if (set.accepts < this.quorum) return { kind: 'counted', finalizedNow: undefined };
