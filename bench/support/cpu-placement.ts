@@ -8,42 +8,53 @@
 // across cores, as a node answers a client on another machine. Nothing about
 // the node changes (its flags, limits and threads are as shipped): only
 // which core the kernel runs it on. `taskset` (util-linux) does the pinning;
-// without it, or on one core, nothing is pinned and the report says so.
+// it takes the first two cores this process may use and gives back exactly
+// those; without it, or with one core allowed, nothing is pinned and the
+// report says so.
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
 
 export interface CpuPlacement {
   /** How the processes were placed, for the report's note. */
   readonly description: string;
   /** Pins a far end (all its threads) to the far-end core. */
   farEnd(pid: number): void;
-  /** The client back on every core. */
+  /** The client back on the cores it was allowed before. */
   release(): void;
 }
 
-const CLIENT_CORE = 0;
-const FAR_CORE = 1;
-
-function taskset(args: string[]): boolean {
-  const r = spawnSync('taskset', args, { stdio: 'ignore' });
-  return r.status === 0;
+function taskset(args: string[]): string | undefined {
+  const r = spawnSync('taskset', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return r.status === 0 ? r.stdout : undefined;
 }
 
-/** Pins this process (the client) to one core; far ends go to another. */
+/** The cores this process may run on, from `taskset -pc` ("pid N's current affinity list: 0-3,6"). */
+function allowedCores(): { list: string; cores: number[] } | undefined {
+  const out = taskset(['-pc', String(process.pid)]);
+  const list = out?.split(':').pop()?.trim();
+  if (!list) return undefined;
+  const cores: number[] = [];
+  for (const part of list.split(',')) {
+    const [from, to = from] = part.split('-').map(Number) as [number, number?];
+    for (let c = from; c <= (to as number); c++) cores.push(c);
+  }
+  return { list, cores };
+}
+
+/** Pins this process (the client) to its first allowed core; far ends go to the second. */
 export function separateCores(): CpuPlacement {
-  const cores = cpus().length;
-  const all = `0-${cores - 1}`;
-  if (cores < 2 || !taskset(['-a', '-pc', String(CLIENT_CORE), String(process.pid)])) {
-    const why = cores < 2 ? 'one core' : 'no taskset';
+  const allowed = allowedCores();
+  const [client, far] = allowed?.cores ?? [];
+  if (allowed === undefined || client === undefined || far === undefined || taskset(['-a', '-pc', String(client), String(process.pid)]) === undefined) {
+    const why = allowed === undefined ? 'no taskset' : far === undefined ? 'one core' : 'taskset refused';
     return { description: `not pinned (${why})`, farEnd: () => undefined, release: () => undefined };
   }
   return {
-    description: `client on core ${CLIENT_CORE}, each far end on core ${FAR_CORE}`,
+    description: `client on core ${client}, each far end on core ${far}`,
     farEnd(pid) {
-      if (!taskset(['-a', '-pc', String(FAR_CORE), String(pid)])) throw new Error(`taskset could not pin process ${pid} to core ${FAR_CORE}`);
+      if (taskset(['-a', '-pc', String(far), String(pid)]) === undefined) throw new Error(`taskset could not pin process ${pid} to core ${far}`);
     },
     release() {
-      taskset(['-a', '-pc', all, String(process.pid)]);
+      taskset(['-a', '-pc', allowed.list, String(process.pid)]);
     },
   };
 }
