@@ -7,6 +7,7 @@
 import * as crypto from '../../src/crypto';
 import { backendChoices, BackendChoice } from '../../src/base/hotpath-selection';
 import { opsPerSecond, paired } from '../measure';
+import { loadSodium, type Sodium } from './baselines';
 
 export interface CryptoOp {
   op: 'hash' | 'verify' | 'sign';
@@ -23,17 +24,6 @@ export interface CryptoReport {
   ops: CryptoOp[];
   /** Why raw libsodium could not be measured, if it could not. */
   rawError?: string;
-}
-
-type Sodium = typeof import('sodium-native').default;
-
-function loadSodium(): Sodium | string {
-  try {
-    const mod = require('sodium-native') as Sodium & { default?: Sodium };
-    return mod.default ?? mod;
-  } catch (err) {
-    return (err as Error).message.split('\n')[0] ?? String(err);
-  }
 }
 
 export function main(args: string[]): void {
