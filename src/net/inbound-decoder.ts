@@ -1,9 +1,10 @@
 // A connection's payloads as messages: opened (on an encrypted link, §8),
-// read (pings by position, everything else by the general decoder), and
+// read (pings and txs by position, everything else by the general decoder), and
 // unknown types counted and logged once per type per run (§1), never fatal.
 import type { Logger } from '../base/log';
 import { readPing } from '../wire/liveness-codec';
 import { decodeMessage } from '../wire/messages';
+import { readTx } from '../wire/tx-codec';
 import type { SecureFraming } from './secure-framing';
 import type { TrafficCounters, UnknownTypeLog } from './traffic';
 import type { Decoded } from './verify-ahead';
@@ -22,7 +23,7 @@ export class InboundDecoder {
     try {
       const plain = this.framing.open(payload);
       if (plain === undefined) return 'skip';
-      msg = readPing(plain) ?? decodeMessage(plain);
+      msg = readPing(plain) ?? readTx(plain) ?? decodeMessage(plain);
     } catch (err) {
       return { fault: err };
     }

@@ -6,7 +6,8 @@
 // general decoder, which judges it. The pong is written straight into one
 // buffer, byte for byte what encodeMessage writes (test/wire/liveness-codec.test.ts).
 import type { MessageOf } from './messages';
-import { readSafeU64, writeSafeU64 } from './u64';
+import { readUint, sameBytes, uintLength } from './fixed-layout';
+import { writeSafeU64 } from './u64';
 
 // a4 = map(4); 64 "type"; 64 "ping"; 65 "nonce"; 48 = bstr(8)
 const PING_HEAD = Buffer.from([0xa4, 0x64, ...Buffer.from('type'), 0x64, ...Buffer.from('ping'), 0x65, ...Buffer.from('nonce'), 0x48]);
@@ -34,41 +35,6 @@ export function readPing(payload: Buffer): MessageOf<'ping'> | undefined {
   const nonce = Buffer.allocUnsafe(8);
   payload.copy(nonce, 0, head, head + 8);
   return { type: 'ping', nonce, time, height };
-}
-
-function sameBytes(b: Buffer, at: number, expected: Buffer): boolean {
-  if (at + expected.length > b.length) return false;
-  for (let i = 0; i < expected.length; i++) if (b[at + i] !== expected[i]) return false;
-  return true;
-}
-
-/** Bytes of the CBOR head at b[at] whose major type readUint accepted. */
-function uintLength(first: number): number {
-  const info = first & 0x1f;
-  return info < 24 ? 1 : 1 + (1 << (info - 24));
-}
-
-/**
- * A CBOR unsigned integer in its shortest form, within JS's safe integers;
- * -1 otherwise (a number, not an object: this runs for every ping).
- */
-function readUint(b: Buffer, at: number): number {
-  if (at >= b.length) return -1;
-  const first = b[at] as number;
-  if (first >> 5 !== 0) return -1;
-  const info = first & 0x1f;
-  if (info < 24) return info;
-  if (info > 27 || at + uintLength(first) > b.length) return -1;
-  let value: number;
-  if (info === 24) value = b[at + 1] as number;
-  else if (info === 25) value = b.readUInt16BE(at + 1);
-  else if (info === 26) value = b.readUInt32BE(at + 1);
-  else value = readSafeU64(b, at + 1) ?? -1;
-  if (value < 0) return -1;
-  // Not the shortest form: the general decoder decides what that means.
-  const size = 1 << (info - 24);
-  if (value < (size === 1 ? 24 : 2 ** (4 * size))) return -1;
-  return value;
 }
 
 function uintSize(v: number): number {
