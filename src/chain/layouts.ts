@@ -50,9 +50,9 @@ class Writer {
     return this;
   }
 
-  /** A fixed-size byte field; a wrong size would shift every later field. */
-  fixed(b: Uint8Array, size: number, field: string): this {
-    if (b.length !== size) throw new LayoutError(field, `must be ${size} bytes, got ${b.length}`);
+  /** A fixed-size byte field (`field`, or `field[index].sub` in a list); a wrong size would shift every later field. */
+  fixed(b: Uint8Array, size: number, field: string, index?: number, sub?: string): this {
+    if (b.length !== size) throw new LayoutError(fieldName(field, index, sub), `must be ${size} bytes, got ${b.length}`);
     return this.raw(b);
   }
 
@@ -61,13 +61,13 @@ class Writer {
     return this;
   }
 
-  u64(n: number | bigint, field: string): this {
+  u64(n: number | bigint, field: string, index?: number, sub?: string): this {
     if (typeof n === 'number') {
       // Numbers beyond 2^53−1 have already lost their low bits; refuse rather than sign a rounded value.
-      if (!Number.isSafeInteger(n) || n < 0) throw new LayoutError(field, `must be an integer in 0..2^53−1, got ${n}`);
+      if (!Number.isSafeInteger(n) || n < 0) throw new LayoutError(fieldName(field, index, sub), `must be an integer in 0..2^53−1, got ${n}`);
       writeSafeU64(this.buf, n, this.off);
     } else {
-      if (n < 0n || n > U64_MAX) throw new LayoutError(field, `must be in 0..2^64−1, got ${n}`);
+      if (n < 0n || n > U64_MAX) throw new LayoutError(fieldName(field, index, sub), `must be in 0..2^64−1, got ${n}`);
       // Amounts are bigints, nearly always small: writeBigUInt64BE allocates a few bigints per call, on every tx.
       if (n <= MAX_SAFE_BIG) writeSafeU64(this.buf, Number(n), this.off);
       else this.buf.writeBigUInt64BE(n, this.off);
@@ -89,6 +89,11 @@ class Writer {
     if (this.off !== this.buf.length) throw new Error(`layout wrote ${this.off} bytes into ${this.buf.length}`);
     return this.buf;
   }
+}
+
+/** A field's name for an error, built only when there is one: a tx's layout runs for every tx relayed. */
+function fieldName(field: string, index: number | undefined, sub: string | undefined): string {
+  return index === undefined ? field : `${field}[${index}].${sub}`;
 }
 
 function strByteLength(s: string, field: string): number {
@@ -113,11 +118,11 @@ export function txSignedBytes(tx: Omit<Tx, 'sig'>): Buffer {
   const w = new Writer(size).raw(TAG_TX).fixed(tx.from, KEY_BYTES, 'tx.from');
   w.u64(tx.inputs.length, 'tx.inputs.length');
   tx.inputs.forEach((input, i) => {
-    w.fixed(input.txid, HASH_BYTES, `tx.inputs[${i}].txid`).u64(input.index, `tx.inputs[${i}].index`);
+    w.fixed(input.txid, HASH_BYTES, 'tx.inputs', i, 'txid').u64(input.index, 'tx.inputs', i, 'index');
   });
   w.u64(tx.outputs.length, 'tx.outputs.length');
   tx.outputs.forEach((output, i) => {
-    w.fixed(output.to, KEY_BYTES, `tx.outputs[${i}].to`).u64(output.amount, `tx.outputs[${i}].amount`);
+    w.fixed(output.to, KEY_BYTES, 'tx.outputs', i, 'to').u64(output.amount, 'tx.outputs', i, 'amount');
   });
   return w.u64(tx.time, 'tx.time').done();
 }

@@ -28,16 +28,19 @@ function packed(parts: Uint8Array[]): Buffer[] {
   return out;
 }
 
-/** A tx whose byte fields share one buffer of their own: what the pool keeps until the tx is final or evicted. */
-export function ownTx(tx: Tx): Tx {
-  const bytes = packed([tx.from, tx.sig, ...tx.inputs.map((i) => i.txid), ...tx.outputs.map((o) => o.to)]);
-  let k = 2;
+/** A tx and its txid, whose byte fields share one buffer of their own: what the pool keeps until the tx is final or evicted. */
+export function ownTx(tx: Tx, txid: Uint8Array): { tx: Tx; txid: Buffer } {
+  const bytes = packed([txid, tx.from, tx.sig, ...tx.inputs.map((i) => i.txid), ...tx.outputs.map((o) => o.to)]);
+  let k = 3;
   return {
-    from: bytes[0]!,
-    sig: bytes[1]!,
-    inputs: tx.inputs.map((i) => ({ txid: bytes[k++]!, index: i.index })),
-    outputs: tx.outputs.map((o) => ({ to: bytes[k++]!, amount: o.amount })),
-    time: tx.time,
+    txid: bytes[0]!,
+    tx: {
+      from: bytes[1]!,
+      sig: bytes[2]!,
+      inputs: tx.inputs.map((i) => ({ txid: bytes[k++]!, index: i.index })),
+      outputs: tx.outputs.map((o) => ({ to: bytes[k++]!, amount: o.amount })),
+      time: tx.time,
+    },
   };
 }
 

@@ -15,7 +15,7 @@
 import { HASH_BYTES, type KeyPair } from '../crypto';
 import { EarlyVotes, VoteSet } from './early-votes';
 import { FinalityMemory } from './finality-memory';
-import { ownCopy, ownTx, ownVote } from './own-copy';
+import { ownTx, ownVote } from './own-copy';
 import { forgetOldestOf } from './forget-oldest';
 import { quorumFor } from './genesis';
 import { LayoutError, txId } from './layouts';
@@ -130,8 +130,9 @@ export class TxPool {
     if (this.txs.has(key)) return { kind: 'known', txid };
 
     // Before the signature: a lookup is far cheaper than an Ed25519 verify, and a spent input is fatal either way.
-    for (const input of tx.inputs) {
-      const by = this.final.spentBy(outpointKey(input));
+    const outpoints = tx.inputs.map(outpointKey);
+    for (const [i, input] of tx.inputs.entries()) {
+      const by = this.final.spentBy(outpoints[i]!);
       if (by === key) return { kind: 'known', txid }; // final, its txid forgotten but its spends still remembered
       if (by !== undefined) {
         return { kind: 'invalid', reason: `input already spent: ${shortHex(hex(input.txid))}…:${input.index} by final tx ${by}` };
@@ -143,7 +144,6 @@ export class TxPool {
     // Room first: an evicted tx may hold the lock this one would otherwise conflict with.
     const evicted = this.shrinkTo(this.limits.maxTxs - 1, this.limits.maxBytes - bytes);
 
-    const outpoints = tx.inputs.map(outpointKey);
     const conflict = outpoints.some((o) => this.locks.has(o));
     // A conflicting tx locks none of its inputs, not even the free ones: this
     // node votes against it, so it must not make this node vote against a
@@ -157,7 +157,8 @@ export class TxPool {
       this.poolVoteCount += early.votes.size;
       votes = { votes: early.votes, accepts: early.accepts };
     }
-    this.txs.set(key, { txid: ownCopy(txid), tx: ownTx(tx), bytes, arrived: now, conflict, locked, votes });
+    const own = ownTx(tx, txid);
+    this.txs.set(key, { txid: own.txid, tx: own.tx, bytes, arrived: now, conflict, locked, votes });
     this.poolBytes += bytes;
     return { kind: 'accepted', txid, conflict, evicted };
   }

@@ -51,7 +51,7 @@ test('blocks read from the store own their bytes', () => {
   }
 });
 
-test('the pool keeps each tx in one buffer of its own, not slices of what the decoder cut', () => {
+test('the pool keeps each tx, with its txid, in one buffer of its own, not slices of what the decoder cut', () => {
   const mn = keyPairFromSeed(Buffer.alloc(32, 3));
   const pool = new TxPool([mn.publicKey]);
   const payer = keyPairFromSeed(Buffer.alloc(32, 4));
@@ -61,6 +61,6 @@ test('the pool keeps each tx in one buffer of its own, not slices of what the de
   assert.equal(pool.addTx(decoded, Date.now()).kind, 'accepted');
   const [kept] = pool.unfinalized(1);
   assert.deepEqual(kept, tx);
-  const own = 32 + 64 + 2 * 32 + 32;
+  const own = 32 + 32 + 64 + 2 * 32 + 32; // txid, from, sig, two input txids, one output key
   for (const field of [kept!.from, kept!.sig, kept!.inputs[0]!.txid, kept!.outputs[0]!.to]) assert.equal(field.buffer.byteLength, own);
 });
