@@ -158,7 +158,10 @@ test('tx flood @ 64 MB: two peers resend 60 000 distinct valid txs as fast as th
 test('slow reader @ 64 MB: a peer stops reading while 16 000 large txs are pushed through the node to it', async () => {
   const r = await runLoad('slow reader', 64);
   assertHeld(r, 'slow reader', PONG_P99_LARGE_MS);
-  assert.match(r.log, /closing: send queue full/, 'the reader that stopped reading is closed `slow`');
+  // Whichever comes first closes it: its send queue filling (`slow`), or its own pings going unanswered,
+  // since a peer that stops reading stops answering too (on a loaded machine the queue fills more slowly).
+  // test/slow/memory-slow-reader.test.ts holds the `slow` close on its own.
+  assert.match(r.log, /closing: (send queue full|no pong to \d+ pings in a row)/, 'the reader that stopped reading is closed, `slow` or `timeout`');
 });
 
 test('bombs @ 64 MB: eight decoding bombs are refused `protocol`, each before anything is allocated', async () => {
