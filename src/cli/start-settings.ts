@@ -119,8 +119,8 @@ export const START_SETTINGS = {
   'verify-threads': {
     type: 'integer',
     placeholder: 'N',
-    help: 'Signature checks on N worker threads (0 = on the main thread), started at the first batch of 16 signatures or more; each counts 14 MB inside --max-memory.',
-    defaultText: 'one per core beyond the main thread, as many as fit in a quarter of --max-memory; 0 (inline) on one or two cores',
+    help: 'Signature checks on N worker threads (0 = on the main thread), started at the first batch of 16 signatures or more; each counts 18 MB inside --max-memory.',
+    defaultText: 'one per core beyond the main thread, as many as fit in a quarter of --max-memory; 0 (inline) on one core',
     computed: (v) => verifyThreadsFor(availableParallelism(), (v['max-memory'] as number | undefined) ?? DEFAULT_MAX_MEMORY_MB),
     example: '1',
     parse: (v) => {
