@@ -30,41 +30,11 @@ const U32 = 0x1_0000_0000;
 export function readTx(payload: Buffer): MessageOf<'tx'> | undefined {
   if (!sameBytes(payload, 0, HEAD)) return undefined;
   const fromAt = HEAD.length;
-  let at = fromAt + 32;
-  if (!sameBytes(payload, at, INPUTS)) return undefined;
-  at += INPUTS.length;
-  const inputCount = arrayLength(payload, at, LIMITS.txInputs);
-  if (inputCount < 0) return undefined;
-  at += arrayHeadLength(inputCount);
-  const inputsAt = at;
-  const indexes: number[] = [];
-  for (let i = 0; i < inputCount; i++) {
-    if (!sameBytes(payload, at, INPUT_HEAD)) return undefined;
-    at += INPUT_HEAD.length + 32;
-    if (!sameBytes(payload, at, INDEX)) return undefined;
-    at += INDEX.length;
-    const index = readUint(payload, at);
-    if (index < 0) return undefined;
-    indexes.push(index);
-    at += uintLength(payload[at] as number);
-  }
-  if (!sameBytes(payload, at, OUTPUTS)) return undefined;
-  at += OUTPUTS.length;
-  const outputCount = arrayLength(payload, at, LIMITS.txOutputs);
-  if (outputCount < 0) return undefined;
-  at += arrayHeadLength(outputCount);
-  const outputsAt = at;
-  const amounts: bigint[] = [];
-  for (let i = 0; i < outputCount; i++) {
-    if (!sameBytes(payload, at, OUTPUT_HEAD)) return undefined;
-    at += OUTPUT_HEAD.length + 32;
-    if (!sameBytes(payload, at, AMOUNT)) return undefined;
-    at += AMOUNT.length;
-    const amount = readU64(payload, at);
-    if (amount === undefined) return undefined;
-    amounts.push(amount);
-    at += uintLength(payload[at] as number);
-  }
+  const inputs = records(payload, fromAt + 32, INPUTS, LIMITS.txInputs, INPUT_HEAD, INDEX, readIndex);
+  if (inputs === undefined) return undefined;
+  const outputs = records(payload, inputs.end, OUTPUTS, LIMITS.txOutputs, OUTPUT_HEAD, AMOUNT, readU64);
+  if (outputs === undefined) return undefined;
+  let at = outputs.end;
   if (!sameBytes(payload, at, TIME)) return undefined;
   at += TIME.length;
   const time = readUint(payload, at);
@@ -75,30 +45,60 @@ export function readTx(payload: Buffer): MessageOf<'tx'> | undefined {
   if (at + 64 !== payload.length) return undefined;
 
   // One copy for every byte field, so nothing decoded keeps the frame alive (as decodeCbor copies).
-  const arena = Buffer.allocUnsafe(32 + 64 + 32 * (inputCount + outputCount));
+  const arena = Buffer.allocUnsafe(32 + 64 + 32 * (inputs.values.length + outputs.values.length));
   let put = 0;
   const take = (from: number, n: number): Buffer => {
     for (let i = 0; i < n; i++) arena[put + i] = payload[from + i] as number;
     put += n;
     return arena.subarray(put - n, put);
   };
-  const from = take(fromAt, 32);
-  const sig = take(at, 64);
-  const inputs: Tx['inputs'] = [];
-  const inputStride = INPUT_HEAD.length + 32 + INDEX.length;
-  for (let i = 0, p = inputsAt; i < inputCount; i++) {
-    const index = indexes[i] as number;
-    inputs.push({ txid: take(p + INPUT_HEAD.length, 32), index });
-    p += inputStride + uintLength(payload[p + inputStride] as number);
-  }
-  const outputs: Tx['outputs'] = [];
-  const outputStride = OUTPUT_HEAD.length + 32 + AMOUNT.length;
-  for (let i = 0, p = outputsAt; i < outputCount; i++) {
-    outputs.push({ to: take(p + OUTPUT_HEAD.length, 32), amount: amounts[i] as bigint });
-    p += outputStride + uintLength(payload[p + outputStride] as number);
-  }
-  const tx: Tx = { from, inputs, outputs, time, sig };
+  const tx: Tx = {
+    from: take(fromAt, 32),
+    inputs: inputs.values.map((index, i) => ({ txid: take(inputs.bytesAt[i] as number, 32), index })),
+    outputs: outputs.values.map((amount, i) => ({ to: take(outputs.bytesAt[i] as number, 32), amount })),
+    time,
+    sig: take(at, 64),
+  };
   return { type: 'tx', tx };
+}
+
+/** Where each record's 32-byte field starts, each record's integer, and where the list ends. */
+interface Records<T> {
+  bytesAt: number[];
+  values: T[];
+  end: number;
+}
+
+/**
+ * `key: [{<32-byte field>, <integer>}, ...]` at b[at]: each record laid out as
+ * `head` (map(2), the byte field's key and bstr(32) head), the 32 bytes, then
+ * `valueKey` and an integer read by `read`; at most `max` records.
+ */
+function records<T>(b: Buffer, at: number, key: Buffer, max: number, head: Buffer, valueKey: Buffer, read: (b: Buffer, at: number) => T | undefined): Records<T> | undefined {
+  if (!sameBytes(b, at, key)) return undefined;
+  at += key.length;
+  const count = arrayLength(b, at, max);
+  if (count < 0) return undefined;
+  at += count < 24 ? 1 : 2;
+  const bytesAt: number[] = [];
+  const values: T[] = [];
+  for (let i = 0; i < count; i++) {
+    if (!sameBytes(b, at, head)) return undefined;
+    bytesAt.push(at + head.length);
+    at += head.length + 32;
+    if (!sameBytes(b, at, valueKey)) return undefined;
+    at += valueKey.length;
+    const value = read(b, at);
+    if (value === undefined) return undefined;
+    values.push(value);
+    at += uintLength(b[at] as number);
+  }
+  return { bytesAt, values, end: at };
+}
+
+function readIndex(b: Buffer, at: number): number | undefined {
+  const v = readUint(b, at);
+  return v < 0 ? undefined : v;
 }
 
 /** The length of a definite array head at b[at] in shortest form, at most `max`; -1 otherwise. */
@@ -110,10 +110,6 @@ function arrayLength(b: Buffer, at: number, max: number): number {
   const n = info < 24 ? info : info === 24 && at + 1 < b.length ? (b[at + 1] as number) : -1;
   if (n < 0 || (info === 24 && n < 24) || n > max) return -1;
   return n;
-}
-
-function arrayHeadLength(n: number): number {
-  return n < 24 ? 1 : 2;
 }
 
 /** A shortest-form CBOR unsigned integer of up to 64 bits as a bigint (amounts), or undefined. */
