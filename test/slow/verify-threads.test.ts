@@ -134,7 +134,8 @@ test('the no-addon fallback (TIMENODE_NATIVE=0) in the workers: same outcome', a
 });
 
 test('the worker threads stop with the node: it exits on SIGTERM with none left running', async () => {
-  await withRelay(['--verify-threads', '3'], undefined, async (run) => {
+  // Three workers (18 MB each) need more than the default 96 MB allows: at most half the budget.
+  await withRelay(['--verify-threads', '3', '--max-memory', '128'], undefined, async (run) => {
     const threads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${run.node.pid}/status`, 'utf8'))?.[1]);
     const idle = threads();
     const batch = txs(200);
