@@ -96,6 +96,7 @@ export const sync: BenchCase = {
       await server.stop();
     }
     const verifyPerSec = Math.max(...verifies);
+    const [withWorkers, inline] = defaultThreads > 0 ? [blocksPerSec, otherPerSec] : [otherPerSec, blocksPerSec];
     const rows: RowInput[] = [
       {
         case: 'sync',
@@ -110,11 +111,11 @@ export const sync: BenchCase = {
       {
         case: 'sync',
         metric: 'workers_vs_inline',
-        figure: defaultThreads > 0 ? blocksPerSec : otherPerSec,
+        figure: withWorkers,
         unit: `blocks/s, --verify-threads ${Math.max(defaultThreads, otherThreads)}`,
-        baseline: defaultThreads > 0 ? otherPerSec : blocksPerSec,
+        baseline: inline,
         baselineUnit: 'blocks/s, --verify-threads 0',
-        ratio: defaultThreads > 0 ? blocksPerSec / otherPerSec : otherPerSec / blocksPerSec,
+        ratio: withWorkers / inline,
         note: `the same sync with verify workers and on the main thread only; the default here is ${defaultThreads}; best of ${PASSES} each`,
       },
     ];
