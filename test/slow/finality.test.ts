@@ -139,6 +139,7 @@ test('3 masternode processes: one tx is finalized on all three and lands in a bl
       await waitUntil('the final spends in stored blocks on all three', () => dataDirs.every((d) => finalIds.every((t) => txidsInBlocks(d).has(t.toString('hex')))) || undefined, {
         timeoutMs: 10 * INTERVAL,
         everyMs: 200,
+        describe: () => dataDirs.map((d, i) => `node${i + 1}: ${readBlocks(d).length} blocks, missing ${finalIds.filter((t) => !txidsInBlocks(d).has(t.toString('hex'))).map(short).join(' ') || 'none'}`).join('; '),
       });
 
       await group.close();
