@@ -3,7 +3,7 @@
 // guard after a tx leaves the pool: TNP/1 has no UTXO set), and which final
 // txids no block has listed yet. Each memory is bounded; what forgetting
 // costs is written beside its bound in TxPoolLimits.
-import { forgetOldest, forgetOldestOf } from './forget-oldest';
+import { OldestFirst } from './forget-oldest';
 import { ownCopy } from './own-copy';
 import type { TxPoolLimits } from './tx-pool-limits';
 import { hex, outpointKey } from './tx-sanity';
@@ -18,6 +18,9 @@ export class FinalityMemory {
   private readonly claimedAhead = new Set<string>();
   /** Outpoint → txid hex of the final tx that spent it, oldest first. */
   private readonly spent = new Map<string, string>();
+  private readonly finalizedOrder = new OldestFirst(this.finalized);
+  private readonly claimedAheadOrder = new OldestFirst(this.claimedAhead);
+  private readonly spentOrder = new OldestFirst(this.spent);
   /** Txs finalized since start, forgotten ones included. */
   total = 0;
 
@@ -33,11 +36,7 @@ export class FinalityMemory {
     this.total++;
     if (this.claimedAhead.has(key)) this.claimedAhead.delete(key);
     else this.unclaimed.set(key, ownCopy(txid));
-    for (const k of this.finalized) {
-      if (this.finalized.size <= this.limits.maxFinalizedRemembered) break;
-      this.finalized.delete(k);
-      this.unclaimed.delete(k);
-    }
+    this.finalizedOrder.forgetTo(this.limits.maxFinalizedRemembered, (k) => this.unclaimed.delete(k));
   }
 
   /** Records a final tx's inputs as spent by it. The first final spend of an outpoint stays recorded. */
@@ -46,7 +45,7 @@ export class FinalityMemory {
       const o = outpointKey(input);
       if (!this.spent.has(o)) this.spent.set(o, key);
     }
-    forgetOldest(this.spent, this.limits.maxSpentRemembered);
+    this.spentOrder.forgetTo(this.limits.maxSpentRemembered);
   }
 
   /** The txid hex of the final tx that spent outpoint key `o`, if remembered. */
@@ -86,7 +85,7 @@ export class FinalityMemory {
         this.unclaimed.delete(key);
       } else {
         this.claimedAhead.add(key);
-        forgetOldestOf(this.claimedAhead, this.limits.maxFinalizedRemembered);
+        this.claimedAheadOrder.forgetTo(this.limits.maxFinalizedRemembered);
       }
     }
   }

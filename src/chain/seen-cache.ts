@@ -4,6 +4,7 @@
 // forgotten. Forgetting only costs a duplicate relay if the object comes
 // round again much later, which the validity rules (ann/hb "newer than",
 // first block at a height wins) already make harmless.
+import { OldestFirst } from './forget-oldest';
 
 /** A default large enough to span many intervals of traffic on a small network, small enough for a board (~100 bytes an entry). */
 export const DEFAULT_SEEN_ENTRIES = 50_000;
@@ -17,8 +18,8 @@ const BUFFER_TAG = 'b';
 const STRING_TAG = 's';
 
 export class SeenCache {
-  /** A Map iterates in insertion order, so its first key is always the oldest. */
   private readonly entries = new Map<string, true>();
+  private readonly order = new OldestFirst(this.entries);
 
   constructor(readonly maxEntries: number = DEFAULT_SEEN_ENTRIES) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
@@ -42,10 +43,7 @@ export class SeenCache {
   add(id: Buffer | string): boolean {
     const key = keyOf(id);
     if (this.entries.has(key)) return false;
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
+    this.order.forgetTo(this.maxEntries - 1);
     this.entries.set(key, true);
     return true;
   }

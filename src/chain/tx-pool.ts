@@ -16,7 +16,7 @@ import { HASH_BYTES, type KeyPair } from '../crypto';
 import { EarlyVotes, VoteSet } from './early-votes';
 import { FinalityMemory } from './finality-memory';
 import { ownTx, ownVote } from './own-copy';
-import { forgetOldestOf } from './forget-oldest';
+import { OldestFirst } from './forget-oldest';
 import { quorumFor } from './genesis';
 import { LayoutError, txId } from './layouts';
 import { signVote, verifyTx, verifyVote } from './signing';
@@ -89,6 +89,7 @@ export class TxPool {
 
   /** Unfinalized txs by txid hex, oldest first. A tx leaves on finality or eviction. */
   private readonly txs = new Map<string, PoolEntry>();
+  private readonly txsOrder = new OldestFirst(this.txs);
   private poolBytes = 0;
   /** Outpoint → txid hex of the pooled tx that locked it first. */
   private readonly locks = new Map<string, string>();
@@ -98,6 +99,7 @@ export class TxPool {
   private readonly pending: EarlyVotes;
   /** `${txid hex}:${voter hex}` for each vote `voteFor` signed. */
   private readonly ownVotes = new Set<string>();
+  private readonly ownVotesOrder = new OldestFirst(this.ownVotes);
   private poolVoteCount = 0;
 
   constructor(masternodes: Buffer[], limits?: Partial<TxPoolLimits>) {
@@ -180,7 +182,7 @@ export class TxPool {
     // The set check covers our own vote coming back from peers after this process restarted.
     if (this.ownVotes.has(own) || entry.votes.votes.has(voter)) return undefined;
     this.ownVotes.add(own);
-    forgetOldestOf(this.ownVotes, this.limits.maxOwnVotesRemembered);
+    this.ownVotesOrder.forgetTo(this.limits.maxOwnVotesRemembered);
     return signVote(keys, entry.txid, !entry.conflict);
   }
 
@@ -374,8 +376,10 @@ export class TxPool {
   /** Evicts the oldest txs until at most `maxTxs` and `maxBytes` are held. */
   private shrinkTo(maxTxs: number, maxBytes: number): Buffer[] {
     const out: Buffer[] = [];
-    for (const [key, entry] of this.txs) {
-      if (this.txs.size <= maxTxs && this.poolBytes <= maxBytes) break;
+    while (this.txs.size > maxTxs || this.poolBytes > maxBytes) {
+      const key = this.txsOrder.oldest();
+      if (key === undefined) break;
+      const entry = this.txs.get(key) as PoolEntry;
       this.removeFromPool(key, entry);
       out.push(entry.txid);
     }
