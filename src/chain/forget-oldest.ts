@@ -18,11 +18,13 @@ interface Keyed<K> {
 }
 
 export class OldestFirst<K> {
-  private cursor: Iterator<K>;
+  // Made at the first eviction and let go when the collection has room: a
+  // live iterator keeps every table the collection outgrows alive until its
+  // next step (V8 links an outgrown table to its successor for it), which
+  // made a growing seen-cache cost 256 bytes an id instead of 196.
+  private cursor: Iterator<K> | undefined;
 
-  constructor(private readonly collection: Keyed<K>) {
-    this.cursor = collection.keys();
-  }
+  constructor(private readonly collection: Keyed<K>) {}
 
   /**
    * The oldest key still held, or undefined when empty. The caller deletes
@@ -30,9 +32,9 @@ export class OldestFirst<K> {
    * has passed must be gone for the next answer to be the oldest.
    */
   oldest(): K | undefined {
-    let next = this.cursor.next();
+    let next = this.cursor?.next();
     // A finished iterator stays finished, even after keys are added.
-    if (next.done) {
+    if (next === undefined || next.done) {
       this.cursor = this.collection.keys();
       next = this.cursor.next();
     }
@@ -41,11 +43,20 @@ export class OldestFirst<K> {
 
   /** Deletes the oldest keys until at most `max` are held, handing each to `onForget` once deleted. */
   forgetTo(max: number, onForget?: (key: K) => void): void {
+    if (this.collection.size <= max) {
+      if (this.collection.size <= max / 2) this.release();
+      return;
+    }
     while (this.collection.size > max) {
       const key = this.oldest();
       if (key === undefined) return;
       this.collection.delete(key);
       onForget?.(key);
     }
+  }
+
+  /** Lets the cursor go, for a collection that has room again (or was cleared) and may grow. */
+  release(): void {
+    this.cursor = undefined;
   }
 }

@@ -50,6 +50,7 @@ export class SeenCache {
 
   clear(): void {
     this.entries.clear();
+    this.order.release();
   }
 }
 
