@@ -18,45 +18,49 @@ interface Keyed<K> {
 }
 
 export class OldestFirst<K> {
-  // Made at the first eviction and let go when the collection has room: a
-  // live iterator keeps every table the collection outgrows alive until its
-  // next step (V8 links an outgrown table to its successor for it), which
-  // made a growing seen-cache cost 256 bytes an id instead of 196.
+  // Made at the first eviction and let go once the collection is down to
+  // half the size it had then (finality emptied the pool, a clear): a live
+  // iterator keeps every table the collection outgrows alive until its next
+  // step (V8 links an outgrown table to its successor for it), which made a
+  // growing seen-cache cost 256 bytes an id instead of 182.
   private cursor: Iterator<K> | undefined;
+  private sizeAtCursor = 0;
 
   constructor(private readonly collection: Keyed<K>) {}
 
+  /** Deletes the oldest keys until at most `max` are held, handing each to `onForget` once deleted. */
+  forgetTo(max: number, onForget?: (key: K) => void): void {
+    this.forgetWhile(
+      () => this.collection.size > max,
+      (key) => {
+        this.collection.delete(key);
+        onForget?.(key);
+      },
+    );
+  }
+
   /**
-   * The oldest key still held, or undefined when empty. The caller deletes
-   * it before asking again: the cursor has moved past it, and every key it
-   * has passed must be gone for the next answer to be the oldest.
+   * Hands the oldest key to `forget` while `tooFull()`; `forget` must remove
+   * it (the tx pool removes an entry with its locks and bytes).
    */
-  oldest(): K | undefined {
+  forgetWhile(tooFull: () => boolean, forget: (key: K) => void): void {
+    if (this.cursor !== undefined && this.collection.size <= this.sizeAtCursor / 2) this.cursor = undefined;
+    while (tooFull()) {
+      const key = this.oldest();
+      if (key === undefined) return;
+      forget(key);
+    }
+  }
+
+  /** The oldest key still held; every key the cursor has passed is gone, as forgetWhile requires. */
+  private oldest(): K | undefined {
     let next = this.cursor?.next();
     // A finished iterator stays finished, even after keys are added.
     if (next === undefined || next.done) {
       this.cursor = this.collection.keys();
+      this.sizeAtCursor = this.collection.size;
       next = this.cursor.next();
     }
     return next.done ? undefined : next.value;
-  }
-
-  /** Deletes the oldest keys until at most `max` are held, handing each to `onForget` once deleted. */
-  forgetTo(max: number, onForget?: (key: K) => void): void {
-    if (this.collection.size <= max) {
-      if (this.collection.size <= max / 2) this.release();
-      return;
-    }
-    while (this.collection.size > max) {
-      const key = this.oldest();
-      if (key === undefined) return;
-      this.collection.delete(key);
-      onForget?.(key);
-    }
-  }
-
-  /** Lets the cursor go, for a collection that has room again (or was cleared) and may grow. */
-  release(): void {
-    this.cursor = undefined;
   }
 }

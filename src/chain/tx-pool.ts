@@ -376,14 +376,14 @@ export class TxPool {
   /** Evicts the oldest txs until at most `maxTxs` and `maxBytes` are held. */
   private shrinkTo(maxTxs: number, maxBytes: number): Buffer[] {
     const out: Buffer[] = [];
-    if (this.txs.size <= maxTxs / 2 && this.poolBytes <= maxBytes / 2) this.txsOrder.release();
-    while (this.txs.size > maxTxs || this.poolBytes > maxBytes) {
-      const key = this.txsOrder.oldest();
-      if (key === undefined) break;
-      const entry = this.txs.get(key) as PoolEntry;
-      this.removeFromPool(key, entry);
-      out.push(entry.txid);
-    }
+    this.txsOrder.forgetWhile(
+      () => this.txs.size > maxTxs || this.poolBytes > maxBytes,
+      (key) => {
+        const entry = this.txs.get(key) as PoolEntry;
+        this.removeFromPool(key, entry);
+        out.push(entry.txid);
+      },
+    );
     return out;
   }
 }

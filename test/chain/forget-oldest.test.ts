@@ -47,13 +47,34 @@ test('OldestFirst forgets exactly what "delete the first key" forgets, through d
   );
 });
 
-test('OldestFirst on a Set, and oldest() on an empty one', () => {
+test('OldestFirst on a Set: an empty one forgets nothing, and after running out the cursor starts again', () => {
   const set = new Set<string>();
   const order = new OldestFirst(set);
-  assert.equal(order.oldest(), undefined);
+  const forgotten: string[] = [];
+  order.forgetTo(0, (k) => forgotten.push(k));
+  assert.equal(forgotten.length, 0);
   for (const k of ['a', 'b', 'c']) set.add(k);
-  order.forgetTo(1);
+  order.forgetTo(1, (k) => forgotten.push(k));
   assert.deepEqual([...set], ['c']);
   set.add('d');
-  assert.equal(order.oldest(), 'c', 'after the cursor ran out on the empty set it starts again; c is the oldest left');
+  order.forgetTo(1, (k) => forgotten.push(k));
+  assert.deepEqual(forgotten, ['a', 'b', 'c'], 'c, the oldest left, goes next');
+});
+
+test('forgetWhile stops on the caller\'s own bound (bytes, not entries), and its forget does the deleting', () => {
+  const sizes = new Map<string, number>([['a', 5], ['b', 1], ['c', 7], ['d', 2]]);
+  let bytes = 15;
+  const order = new OldestFirst(sizes);
+  const forgotten: string[] = [];
+  order.forgetWhile(
+    () => bytes > 4,
+    (k) => {
+      bytes -= sizes.get(k)!;
+      sizes.delete(k);
+      forgotten.push(k);
+    },
+  );
+  assert.deepEqual(forgotten, ['a', 'b', 'c']);
+  assert.deepEqual([...sizes.keys()], ['d']);
+  assert.equal(bytes, 2);
 });
