@@ -78,6 +78,8 @@ export interface ChainStats {
   switches: number;
   forksKept: number;
   invalid: number;
+  /** Txs refused for spending what a final tx spent (no offence: see TxVerdict 'spent'). */
+  spentRefused: number;
   hintsReceived: number;
 }
 
@@ -98,7 +100,7 @@ export class Chain {
   private readonly log: Logger;
   private tipState: Tip;
   private evictTimer: Task | undefined;
-  private readonly counters = { finalized: 0, invalid: 0, hintsReceived: 0 };
+  private readonly counters = { finalized: 0, invalid: 0, spentRefused: 0, hintsReceived: 0 };
 
   constructor(private readonly deps: ChainDeps) {
     const { genesis, scheduler } = deps;
@@ -238,6 +240,11 @@ export class Chain {
     const verdict = this.pool.addTx(tx, this.deps.scheduler.now());
     if (verdict.kind === 'invalid') {
       if (peer) this.invalid(peer, `tx ${hex(txId(tx))}: ${verdict.reason}`);
+      return verdict;
+    }
+    if (verdict.kind === 'spent') {
+      this.counters.spentRefused++;
+      this.log.debug(`tx ${hex(verdict.txid)} refused from ${peer?.key ?? 'submit'}: ${verdict.reason}`);
       return verdict;
     }
     if (verdict.kind !== 'accepted') return verdict;

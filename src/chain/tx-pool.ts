@@ -36,6 +36,12 @@ export type TxVerdict =
   | { kind: 'accepted'; txid: Buffer; conflict: boolean; evicted: Buffer[] }
   /** Already in the pool or finalized: not relayed again. */
   | { kind: 'known'; txid: Buffer }
+  /**
+   * Spends an input a final tx spent: refused and not relayed, but no
+   * offence. An honest peer relays it when it reached the peer before the
+   * other tx's proof did (two spends of one input sent to two nodes at once).
+   */
+  | { kind: 'spent'; txid: Buffer; reason: string }
   | { kind: 'invalid'; reason: string };
 
 export type VoteVerdict =
@@ -137,7 +143,7 @@ export class TxPool {
       const by = this.final.spentBy(outpoints[i]!);
       if (by === key) return { kind: 'known', txid }; // final, its txid forgotten but its spends still remembered
       if (by !== undefined) {
-        return { kind: 'invalid', reason: `input already spent: ${shortHex(hex(input.txid))}…:${input.index} by final tx ${by}` };
+        return { kind: 'spent', txid, reason: `input already spent: ${shortHex(hex(input.txid))}…:${input.index} by final tx ${by}` };
       }
     }
     if (!verifyTx(tx)) return { kind: 'invalid', reason: `bad signature: sig is not ${hex(tx.from)}'s signature over txid ${key}` };

@@ -46,6 +46,13 @@ function invalid(v: TxVerdict | VoteVerdict | FinalizedVerdict, ...words: string
   for (const w of words) assert.ok(reason.includes(w), `"${reason}" should mention "${w}"`);
 }
 
+/** A spend of what a final tx spent: refused, but not an offence (an honest relay can race the proof). */
+function spent(v: TxVerdict, ...words: string[]): void {
+  assert.equal(v.kind, 'spent');
+  const reason = v.kind === 'spent' ? v.reason : '';
+  for (const w of words) assert.ok(reason.includes(w), `"${reason}" should mention "${w}"`);
+}
+
 function counted(v: VoteVerdict): Vote[] | undefined {
   assert.equal(v.kind, 'counted', v.kind === 'invalid' ? v.reason : v.kind);
   if (v.kind !== 'counted') throw new Error('unreachable');
@@ -165,8 +172,8 @@ test('double spend: the second tx is a conflict, voted against, and cannot be fi
   invalid(pool.addFinalized(a.txid, loserProof, NOW), 'already spent');
   assert.equal(pool.isFinal(a.txid), false);
 
-  // A third spend arriving after finality is invalid on arrival.
-  invalid(pool.addTx(makeTx([shared], { amount: 7n }), NOW + 2), 'already spent', b.txid.toString('hex'));
+  // A third spend arriving after finality is refused on arrival.
+  spent(pool.addTx(makeTx([shared], { amount: 7n }), NOW + 2), 'already spent', b.txid.toString('hex'));
 });
 
 test('double spend through honest votes: the locked tx finalizes, the conflict never can', () => {
@@ -187,7 +194,7 @@ test('double spend through honest votes: the locked tx finalizes, the conflict n
   assert.equal(results.filter((r) => r !== undefined).length, 1);
   assert.ok(pool.isFinal(a.txid));
   assert.equal(pool.isFinal(b.txid), false);
-  invalid(pool.addTx(makeTx([shared], { amount: 3n }), NOW), 'input already spent', a.txid.toString('hex'));
+  spent(pool.addTx(makeTx([shared], { amount: 3n }), NOW), 'input already spent', a.txid.toString('hex'));
 });
 
 test('addFinalized: every bad proof is invalid and changes nothing; a good one is accepted once', () => {
@@ -232,7 +239,7 @@ test('addFinalized for an unknown tx remembers it; its body arriving later marks
   assert.equal(pool.lockState(outpoint(5)).state, 'unlocked');
   assert.deepEqual(pool.addTx(tx, NOW), { kind: 'known', txid });
   assert.equal(pool.lockState(outpoint(5)).state, 'spent');
-  invalid(pool.addTx(makeTx([outpoint(5)], { amount: 9n }), NOW), 'already spent');
+  spent(pool.addTx(makeTx([outpoint(5)], { amount: 9n }), NOW), 'already spent');
 });
 
 test('votes may arrive before their tx; a quorum of them finalizes the txid even unseen', () => {

@@ -6,17 +6,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { txId } from '../../../src/chain/layouts';
-import { verifyVote } from '../../../src/chain/signing';
+import { signTx, verifyVote } from '../../../src/chain/signing';
 import { hash } from '../../../src/crypto';
 import type { Node } from '../../../src/node/node';
 import { startNode, testGenesis, testKey, waitFor } from '../../support/harness';
 import type { RawPeer } from '../../support/raw-peer';
-import { closeAll, connectPeer, isTx, received, validTx } from './support';
+import { closeAll, connectPeer, isTx, PAYER, received, validTx } from './support';
 
 // This file's addresses: 127.0.6.60 – 127.0.6.69.
 const A_IP = '127.0.6.60';
 const S_IP = '127.0.6.61';
 const O_IP = '127.0.6.62';
+const LATE_IP = '127.0.6.63';
+const WATCH_IP = '127.0.6.64';
 
 const A_KEY = testKey(6);
 const genesis = testGenesis([A_KEY], { time: Date.now() - 3000, interval: 1000 });
@@ -84,6 +86,38 @@ test('voting: a 1-masternode A relays a tx, votes, finalizes with its vote, and 
     assert.equal(received(O, 'vote', (m) => m.vote.txid.equals(txid)).length, 1);
     assert.equal(received(O, 'finalized', (m) => m.txid.equals(txid)).length, 1);
     assert.equal(A.status().finalized, 2);
+  } finally {
+    await closeAll([S, O]);
+    await A.stop();
+  }
+});
+
+// Two spends of one input sent to two nodes at once: the loser reaches a node whose proof for the
+// winner came first, relayed by a peer that had not seen that proof yet. Such a tx is refused and not
+// relayed, but it is no offence: scoring it banned an honest masternode in the 3-process finality test.
+test('a tx spending what a final tx spent is refused and not relayed, and costs its sender no score', async () => {
+  const A: Node = await startNode({ ip: A_IP, keys: A_KEY, genesis });
+  let S: RawPeer | undefined;
+  let O: RawPeer | undefined;
+  try {
+    S = await connectPeer(A, A_IP, LATE_IP, testKey(195), genesis);
+    O = await connectPeer(A, A_IP, WATCH_IP, testKey(196), genesis);
+    const winner = validTx('late spend');
+    S.sendMessage({ type: 'tx', tx: winner });
+    await O.waitForMessage('finalized', (m) => m.txid.equals(txId(winner)), 5000);
+
+    // Three spends, as many as would have banned S at 50 a piece.
+    const losers = [2n, 3n, 4n].map((amount) => signTx(PAYER(), { inputs: winner.inputs, outputs: [{ to: PAYER().publicKey, amount }], time: Date.now() }));
+    for (const tx of losers) S.sendMessage({ type: 'tx', tx });
+    const control = validTx('late spend control');
+    S.sendMessage({ type: 'tx', tx: control });
+    await O.waitForMessage('finalized', (m) => m.txid.equals(txId(control)), 5000);
+
+    assert.equal(A.chain.stats().spentRefused, 3, 'A counted the three late spends');
+    assert.equal(A.chain.stats().invalid, 0, 'none of them counted as invalid');
+    assert.equal(A.bans.scoreOf(LATE_IP), 0, "S's score");
+    for (const tx of losers) assert.equal(received(O, 'tx', isTx(txId(tx))).length, 0, `late spend ${txId(tx).toString('hex').slice(0, 16)} was relayed to O`);
+    assert.ok(A.registry.all().some((p) => p.key === LATE_IP), 'S is still connected');
   } finally {
     await closeAll([S, O]);
     await A.stop();
