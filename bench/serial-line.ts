@@ -17,6 +17,7 @@ import { signTx } from '../src/chain/signing';
 import { generateKeyPair, randomBytes } from '../src/crypto';
 import type { NodeStatus } from '../src/node/status';
 import { encodeMessage } from '../src/wire/messages';
+import { median } from './measure';
 import { SEAL_OVERHEAD } from '../src/net/secure-framing';
 import { encodeSerialFrame } from '../src/wire/serial-frame';
 import { LineRelay } from '../test/support/line-relay';
@@ -34,11 +35,6 @@ interface Figures {
   /** Pings missed, either end, and whether the link had to be set up again. */
   missed: number;
   relinked: boolean;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);
 }
 
 async function measure(baud: number, seconds: number): Promise<Figures> {

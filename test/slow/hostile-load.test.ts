@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { freePort, removeDir, testKey } from '../support/harness';
 import { sleep } from '../support/processes';
 import { RawPeer } from '../support/raw-peer';
-import { BudgetNode, MB, mb, median, prepareNet, RssSampler } from './fixtures/memory-node';
+import { median } from '../../bench/measure';
+import { BudgetNode, MB, mb, prepareNet, RssSampler } from './fixtures/memory-node';
 import { bigUnknownPayload, floodTxs, p99, slowReaderLoad, Target, throwBombs, txPayloads, WellBehavedProcess } from './fixtures/hostile-loads';
 import { pump } from './fixtures/flood';
 

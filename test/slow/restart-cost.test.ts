@@ -26,6 +26,7 @@ import { freePort, removeDir, tempDir, testKey } from '../support/harness';
 import { TIMENODE_BIN, writeGenesis } from '../support/processes';
 import { ALLOCATOR_ENV, nodeV8Flags, SETTINGS_MARKER } from '../../src/node/process-settings';
 import { DEFAULT_MAX_MEMORY_MB } from '../../src/base/budget';
+import { median } from '../../bench/measure';
 
 /** The issue's allowance. */
 const MAX_ADDED_MS = 50;
@@ -97,11 +98,6 @@ async function timedStart(form: Form, args: string[]): Promise<{ ms: number; rou
   child.kill('SIGTERM');
   await exited;
   return { ms, route };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
 }
 
 test(`start gives itself its process settings within ${MAX_ADDED_MS} ms: the median start of the re-exec route (node bin/timenode, forked) and of the sh launcher against the same start with the settings already applied`, { timeout: 120_000 }, async (t) => {
