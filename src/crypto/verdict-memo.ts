@@ -12,37 +12,63 @@ import type { SignedMessage } from './backend';
 interface Entry {
   publicKey: Uint8Array;
   message: Uint8Array;
+  signature: Uint8Array;
   verdict: boolean;
 }
 
 export class VerdictMemo {
-  /** Keyed by the signature's bytes; the first check of a signature wins, a second with other key or message bytes is simply not kept. */
-  private readonly bySignature = new Map<string, Entry>();
+  /** In the order filled; the first check of a signature wins, a second with other key or message bytes is simply not kept. */
+  private readonly entries: Entry[] = [];
+  /**
+   * By the signature's Buffer object: the chain verifies the very objects the
+   * checks were listed from (txId memoizes a tx's message too), so a lookup
+   * needs no key string, and the byte comparisons stop at identity. Relaying
+   * a tx made three 64-character keys and four Buffer views for this memo.
+   */
+  private readonly bySignatureObject = new Map<Uint8Array, Entry>();
+  /** By the signature's bytes: built at the first lookup whose signature is another object with the same bytes. */
+  private bySignatureBytes: Map<string, Entry> | undefined;
 
   constructor(readonly capacity: number) {}
 
   get size(): number {
-    return this.bySignature.size;
+    return this.entries.length;
   }
 
   /** Remembers verdicts[i] for checks[i]; past capacity the rest are not kept (they are verified inline when asked). */
   fill(checks: readonly SignedMessage[], verdicts: readonly boolean[]): void {
-    for (let i = 0; i < checks.length && this.bySignature.size < this.capacity; i++) {
+    for (let i = 0; i < checks.length && this.entries.length < this.capacity; i++) {
       const c = checks[i]!;
-      const key = keyOf(c.signature);
-      if (!this.bySignature.has(key)) this.bySignature.set(key, { publicKey: c.publicKey, message: c.message, verdict: verdicts[i]! });
+      if (this.bySignatureObject.has(c.signature)) continue;
+      const entry = { publicKey: c.publicKey, message: c.message, signature: c.signature, verdict: verdicts[i]! };
+      this.entries.push(entry);
+      this.bySignatureObject.set(c.signature, entry);
+      this.bySignatureBytes = undefined;
     }
   }
 
   /** The verdict computed for exactly these bytes, or undefined. */
   find(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean | undefined {
-    const entry = this.bySignature.get(keyOf(signature));
+    const entry = this.bySignatureObject.get(signature) ?? this.byBytes().get(keyOf(signature));
     if (entry === undefined || !sameBytes(entry.publicKey, publicKey) || !sameBytes(entry.message, message)) return undefined;
     return entry.verdict;
   }
 
   clear(): void {
-    this.bySignature.clear();
+    this.entries.length = 0;
+    this.bySignatureObject.clear();
+    this.bySignatureBytes = undefined;
+  }
+
+  private byBytes(): Map<string, Entry> {
+    if (this.bySignatureBytes === undefined) {
+      this.bySignatureBytes = new Map();
+      for (const e of this.entries) {
+        const key = keyOf(e.signature);
+        if (!this.bySignatureBytes.has(key)) this.bySignatureBytes.set(key, e);
+      }
+    }
+    return this.bySignatureBytes;
   }
 }
 
@@ -51,5 +77,5 @@ function keyOf(signature: Uint8Array): string {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+  return a === b || Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }

@@ -74,7 +74,10 @@ test('a verdict is applied only to the exact key, message and signature bytes it
   const memo = new VerdictMemo(10);
   memo.fill([c!], [false]);
   assert.equal(memo.find(c!.publicKey, c!.message, c!.signature), false);
+  // Found by the objects it was filled with, and by equal bytes in other objects.
+  assert.equal(memo.find(Buffer.from(c!.publicKey), Buffer.from(c!.message), Buffer.from(c!.signature)), false, 'copies of the same bytes');
   assert.equal(memo.find(keys[1]!.publicKey, c!.message, c!.signature), undefined, 'another key');
+  assert.equal(memo.find(keys[1]!.publicKey, c!.message, Buffer.from(c!.signature)), undefined, 'another key, the signature a copy');
   const msg = Buffer.from(c!.message);
   msg[31]! ^= 1;
   assert.equal(memo.find(c!.publicKey, msg, c!.signature), undefined, 'another message');
