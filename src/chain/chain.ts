@@ -250,7 +250,7 @@ export class Chain {
     if (verdict.kind !== 'accepted') return verdict;
     this.relay.relay(`t:${hex(verdict.txid)}`, { type: 'tx', tx }, peer?.key);
     if (!verdict.conflict) this.hint(tx.inputs, 'locked', verdict.txid);
-    const vote = this.pool.voteFor(this.deps.keys, verdict.txid);
+    const vote = this.isMasternode ? this.pool.voteFor(this.deps.keys, verdict.txid) : undefined;
     if (vote) this.acceptVote(undefined, vote);
     return verdict;
   }

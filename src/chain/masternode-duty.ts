@@ -24,6 +24,8 @@ export class MasternodeDuty {
   private timer: Task | undefined;
   private tick = 0;
   private stopped = false;
+  /** The key and the genesis set are fixed for the process; asked for every tx the chain accepts. */
+  readonly isMasternode: boolean;
 
   constructor(
     private readonly keys: KeyPair,
@@ -33,10 +35,7 @@ export class MasternodeDuty {
     private readonly outlet: DutyOutlet,
   ) {
     this.seq = scheduler.now();
-  }
-
-  get isMasternode(): boolean {
-    return this.genesis.masternodes.some((k) => k.equals(this.keys.publicKey));
+    this.isMasternode = genesis.masternodes.some((k) => k.equals(keys.publicKey));
   }
 
   start(): void {

@@ -18,11 +18,12 @@ function packed(parts: Uint8Array[]): Buffer[] {
   let total = 0;
   for (const p of parts) total += p.length;
   const arena = Buffer.allocUnsafeSlow(total);
-  const out: Buffer[] = [];
+  const out = new Array<Buffer>(parts.length);
   let at = 0;
-  for (const p of parts) {
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
     arena.set(p, at);
-    out.push(arena.subarray(at, at + p.length));
+    out[i] = arena.subarray(at, at + p.length);
     at += p.length;
   }
   return out;

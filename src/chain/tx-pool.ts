@@ -137,12 +137,13 @@ export class TxPool {
     }
     if (this.txs.has(key)) return { kind: 'known', txid };
 
-    // Before the signature: a lookup is far cheaper than an Ed25519 verify, and a spent input is fatal either way.
+    // Before the signature: a lookup is far cheaper than an Ed25519 verify, and a spent input refuses the tx either way.
     const outpoints = tx.inputs.map(outpointKey);
-    for (const [i, input] of tx.inputs.entries()) {
+    for (let i = 0; i < outpoints.length; i++) {
       const by = this.final.spentBy(outpoints[i]!);
       if (by === key) return { kind: 'known', txid }; // final, its txid forgotten but its spends still remembered
       if (by !== undefined) {
+        const input = tx.inputs[i]!;
         return { kind: 'spent', txid, reason: `input already spent: ${shortHex(hex(input.txid))}…:${input.index} by final tx ${by}` };
       }
     }
@@ -379,17 +380,19 @@ export class TxPool {
     for (const o of entry.locked) if (this.locks.get(o) === key) this.locks.delete(o);
   }
 
-  /** Evicts the oldest txs until at most `maxTxs` and `maxBytes` are held. */
+  /** Evicts the oldest txs until at most `maxTxs` and `maxBytes` are held; returns their txids. */
   private shrinkTo(maxTxs: number, maxBytes: number): Buffer[] {
-    const out: Buffer[] = [];
+    // Made at the first eviction: a full pool evicts one tx for every tx it takes, a pool with room none.
+    let out: Buffer[] | undefined;
     this.txsOrder.forgetWhile(
       () => this.txs.size > maxTxs || this.poolBytes > maxBytes,
       (key) => {
         const entry = this.txs.get(key) as PoolEntry;
         this.removeFromPool(key, entry);
-        out.push(entry.txid);
+        if (out === undefined) out = [entry.txid];
+        else out.push(entry.txid);
       },
     );
-    return out;
+    return out ?? [];
   }
 }

@@ -40,10 +40,13 @@ export function txProblem(tx: Tx, latestTime: number): string | undefined {
   if (tx.inputs.length === 0) return 'a tx must spend at least one input';
   if (tx.inputs.length > MAX_TX_INPUTS) return `${tx.inputs.length} inputs; at most ${MAX_TX_INPUTS}`;
   if (tx.outputs.length > MAX_TX_OUTPUTS) return `${tx.outputs.length} outputs; at most ${MAX_TX_OUTPUTS}`;
-  const seen = new Set<string>();
-  for (const [i, input] of tx.inputs.entries()) {
+  // One input cannot repeat itself: most txs need no set of outpoint keys.
+  const seen = tx.inputs.length > 1 ? new Set<string>() : undefined;
+  for (let i = 0; i < tx.inputs.length; i++) {
+    const input = tx.inputs[i]!;
     if (input.txid.length !== HASH_BYTES) return `inputs[${i}].txid must be ${HASH_BYTES} bytes, got ${input.txid.length}`;
     if (!Number.isSafeInteger(input.index) || input.index < 0) return `inputs[${i}].index must be an integer ≥ 0, got ${input.index}`;
+    if (seen === undefined) continue;
     const key = outpointKey(input);
     if (seen.has(key)) return `duplicate input ${shortHex(key)}…:${input.index} (inputs[${i}])`;
     seen.add(key);
