@@ -2,9 +2,7 @@
 // read (pings and txs by position, everything else by the general decoder), and
 // unknown types counted and logged once per type per run (§1), never fatal.
 import type { Logger } from '../base/log';
-import { readPing } from '../wire/liveness-codec';
-import { decodeMessage } from '../wire/messages';
-import { readTx } from '../wire/tx-codec';
+import { readMessage } from '../wire/fast-paths';
 import type { SecureFraming } from './secure-framing';
 import type { TrafficCounters, UnknownTypeLog } from './traffic';
 import type { Decoded } from './verify-ahead';
@@ -23,7 +21,7 @@ export class InboundDecoder {
     try {
       const plain = this.framing.open(payload);
       if (plain === undefined) return 'skip';
-      msg = readPing(plain) ?? readTx(plain) ?? decodeMessage(plain);
+      msg = readMessage(plain);
     } catch (err) {
       return { fault: err };
     }

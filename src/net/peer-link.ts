@@ -6,7 +6,8 @@
 // PeerLink with a handshake and the message loop on top.
 import { Socket } from 'node:net';
 import type { NodeConfig } from '../base/config';
-import { encodeMessage, Message, MessageType } from '../wire/messages';
+import { writeMessage } from '../wire/fast-paths';
+import type { Message, MessageType } from '../wire/messages';
 import type { Direction, Transport } from './peer-context';
 import { RateLimiter } from './rate-limit';
 import type { Scheduler } from './scheduler';
@@ -71,7 +72,7 @@ export abstract class PeerLink {
 
   /** Encodes and queues one message; control types go ahead of relay traffic. */
   send(msg: Message): boolean {
-    return this.sendEncoded(msg.type, encodeMessage(msg));
+    return this.sendEncoded(msg.type, writeMessage(msg));
   }
 
   /** Queues an already-encoded payload, so a broadcast encodes once for all peers. */

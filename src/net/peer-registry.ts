@@ -1,7 +1,8 @@
 // The single map from a peer's IP to its established connection, and the
 // only way the rest of the node sends anything. Keyed by normalised IP alone:
 // the old node keyed by IP:port here and by IP there, and lost peers between.
-import { encodeMessage, Message } from '../wire/messages';
+import { writeMessage } from '../wire/fast-paths';
+import type { Message } from '../wire/messages';
 import type { PeerConnection } from './peer-connection';
 
 export class PeerRegistry {
@@ -37,7 +38,7 @@ export class PeerRegistry {
   /** Sends to every established peer but `except`; encodes once. Returns how many got it queued. */
   broadcast(msg: Message, options: { except?: string } = {}): number {
     if (this.peers.size === 0) return 0;
-    const payload = encodeMessage(msg);
+    const payload = writeMessage(msg);
     let sent = 0;
     for (const [ip, peer] of this.peers) {
       if (ip === options.except) continue;

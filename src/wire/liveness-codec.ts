@@ -6,8 +6,7 @@
 // general decoder, which judges it. The pong is written straight into one
 // buffer, byte for byte what encodeMessage writes (test/wire/liveness-codec.test.ts).
 import type { MessageOf } from './messages';
-import { readUint, sameBytes, uintLength } from './fixed-layout';
-import { writeSafeU64 } from './u64';
+import { putBytes, readUint, sameBytes, uintLength, uintSize, writeUint } from './fixed-layout';
 
 // a4 = map(4); 64 "type"; 64 "ping"; 65 "nonce"; 48 = bstr(8)
 const PING_HEAD = Buffer.from([0xa4, 0x64, ...Buffer.from('type'), 0x64, ...Buffer.from('ping'), 0x65, ...Buffer.from('nonce'), 0x48]);
@@ -37,37 +36,13 @@ export function readPing(payload: Buffer): MessageOf<'ping'> | undefined {
   return { type: 'ping', nonce, time, height };
 }
 
-function uintSize(v: number): number {
-  return v < 24 ? 0 : v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x100000000 ? 4 : 8;
-}
-
-function writeUint(b: Buffer, at: number, v: number): number {
-  const size = uintSize(v);
-  if (size === 0) {
-    b[at] = v;
-    return at + 1;
-  }
-  b[at] = size === 1 ? 24 : size === 2 ? 25 : size === 4 ? 26 : 27;
-  if (size === 1) b[at + 1] = v;
-  else if (size === 2) b.writeUInt16BE(v, at + 1);
-  else if (size === 4) b.writeUInt32BE(v, at + 1);
-  else writeSafeU64(b, v, at + 1);
-  return at + 1 + size;
-}
-
 /** The pong payload for `nonce`, identical to encodeMessage({ type: 'pong', nonce, time, height }). */
 export function pongPayload(nonce: Buffer, time: number, height: number): Buffer {
   const head = PONG_HEAD.length;
   const out = Buffer.allocUnsafe(head + 8 + TIME_KEY.length + 1 + uintSize(time) + HEIGHT_KEY.length + 1 + uintSize(height));
-  let at = put(out, 0, PONG_HEAD);
-  at = put(out, at, nonce);
-  at = writeUint(out, put(out, at, TIME_KEY), time);
-  writeUint(out, put(out, at, HEIGHT_KEY), height);
+  let at = putBytes(out, 0, PONG_HEAD);
+  at = putBytes(out, at, nonce);
+  at = writeUint(out, putBytes(out, at, TIME_KEY), time);
+  writeUint(out, putBytes(out, at, HEIGHT_KEY), height);
   return out;
-}
-
-/** Copies `bytes` to b[at..]; returns the end. A loop: Buffer#copy costs more for a few bytes. */
-function put(b: Buffer, at: number, bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; i++) b[at + i] = bytes[i] as number;
-  return at + bytes.length;
 }

@@ -1,13 +1,15 @@
-// The relay's hot path of the codec: `tx` in. A relay node decodes every tx
-// it forwards, and the general decoder builds each one twice (a CBOR value
-// tree, then the schema's typed copy) with a Buffer per byte field. A tx laid
-// out as our encoder lays it out, `{type, tx: {from, inputs, outputs, time,
-// sig}}` with shortest-form integers, is read by position in one pass into
-// the typed message, its byte fields cut from one copy; any other layout
+// The relay's hot path of the codec: `tx` in and out. A relay node decodes
+// every tx it forwards, and the general decoder builds each one twice (a CBOR
+// value tree, then the schema's typed copy) with a Buffer per byte field. A tx
+// laid out as our encoder lays it out, `{type, tx: {from, inputs, outputs,
+// time, sig}}` with shortest-form integers, is read by position in one pass
+// into the typed message, its byte fields cut from one copy; any other layout
 // (other key order, extra keys, more than LIMITS allows, trailing bytes)
 // returns undefined at the first byte that differs and goes to the general
-// decoder, which judges it. test/wire/tx-codec.test.ts holds the two equal.
-import { readUint, sameBytes, uintLength } from './fixed-layout';
+// decoder, which judges it. Out, the same layout is written straight into one
+// buffer, without the general encoder's walk over every object's keys.
+// test/wire/tx-codec.test.ts holds each fast path equal to the general one.
+import { putBytes, readUint, sameBytes, uintLength, uintSize, writeUint } from './fixed-layout';
 import { LIMITS, type MessageOf } from './messages';
 
 type Tx = MessageOf<'tx'>['tx'];
@@ -25,6 +27,10 @@ const AMOUNT = Buffer.from(key('amount'));
 const TIME = Buffer.from(key('time'));
 const SIG = Buffer.from([...key('sig'), 0x58, 64]);
 const U32 = 0x1_0000_0000;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+const U64_MAX = (1n << 64n) - 1n;
+/** Array heads of one byte (a count under 24) or two (under 256); longer lists are the general encoder's. */
+const MAX_FAST_LIST = 255;
 
 /** A tx message in our encoder's layout, as decodeMessage returns it; undefined: decode it the general way. */
 export function readTx(payload: Buffer): MessageOf<'tx'> | undefined {
@@ -80,17 +86,18 @@ function records<T>(b: Buffer, at: number, key: Buffer, max: number, head: Buffe
   const count = arrayLength(b, at, max);
   if (count < 0) return undefined;
   at += count < 24 ? 1 : 2;
-  const bytesAt: number[] = [];
-  const values: T[] = [];
+  // Sized up front: a first push gives an array room for 17, and this runs twice for every tx relayed.
+  const bytesAt = new Array<number>(count);
+  const values = new Array<T>(count);
   for (let i = 0; i < count; i++) {
     if (!sameBytes(b, at, head)) return undefined;
-    bytesAt.push(at + head.length);
+    bytesAt[i] = at + head.length;
     at += head.length + 32;
     if (!sameBytes(b, at, valueKey)) return undefined;
     at += valueKey.length;
     const value = read(b, at);
     if (value === undefined) return undefined;
-    values.push(value);
+    values[i] = value;
     at += uintLength(b[at] as number);
   }
   return { bytesAt, values, end: at };
@@ -123,4 +130,62 @@ function readU64(b: Buffer, at: number): bigint | undefined {
   const lo = b.readUInt32BE(at + 5);
   if (hi === 0) return undefined; // not the shortest form
   return hi < 0x20_0000 ? BigInt(hi * U32 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/**
+ * The payload of `{type: 'tx', tx}` in our layout: what encodeMessage writes
+ * for a tx whose properties are those of §3 in that order, as every decoder
+ * and signTx build them. Undefined when a field does not fit the layout (a
+ * wrong length, a negative or fractional integer, a list of 256 or more):
+ * the general encoder then writes whatever it is given.
+ */
+export function writeTx(tx: Tx): Buffer | undefined {
+  const { from, inputs, outputs, time, sig } = tx;
+  if (from.length !== 32 || sig.length !== 64 || inputs.length > MAX_FAST_LIST || outputs.length > MAX_FAST_LIST || !isUint(time)) return undefined;
+  let size = HEAD.length + 32 + INPUTS.length + listHeadSize(inputs.length) + OUTPUTS.length + listHeadSize(outputs.length);
+  size += TIME.length + 1 + uintSize(time) + SIG.length + 64;
+  for (const input of inputs) {
+    if (input.txid.length !== 32 || !isUint(input.index)) return undefined;
+    size += INPUT_HEAD.length + 32 + INDEX.length + 1 + uintSize(input.index);
+  }
+  for (const output of outputs) {
+    const amount = output.amount;
+    if (output.to.length !== 32 || typeof amount !== 'bigint' || amount < 0n || amount > U64_MAX) return undefined;
+    size += OUTPUT_HEAD.length + 32 + AMOUNT.length + 1 + (amount <= MAX_SAFE_BIG ? uintSize(Number(amount)) : 8);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = putBytes(out, putBytes(out, 0, HEAD), from);
+  at = writeListHead(out, putBytes(out, at, INPUTS), inputs.length);
+  for (const input of inputs) at = writeUint(out, putBytes(out, putBytes(out, putBytes(out, at, INPUT_HEAD), input.txid), INDEX), input.index);
+  at = writeListHead(out, putBytes(out, at, OUTPUTS), outputs.length);
+  for (const output of outputs) at = writeAmount(out, putBytes(out, putBytes(out, putBytes(out, at, OUTPUT_HEAD), output.to), AMOUNT), output.amount);
+  at = writeUint(out, putBytes(out, at, TIME), time);
+  putBytes(out, putBytes(out, at, SIG), sig);
+  return out;
+}
+
+function isUint(v: number): boolean {
+  return Number.isSafeInteger(v) && v >= 0;
+}
+
+function listHeadSize(count: number): number {
+  return count < 24 ? 1 : 2;
+}
+
+function writeListHead(b: Buffer, at: number, count: number): number {
+  if (count < 24) {
+    b[at] = 0x80 | count;
+    return at + 1;
+  }
+  b[at] = 0x98;
+  b[at + 1] = count;
+  return at + 2;
+}
+
+/** An amount below 2^64 as the general encoder writes a bigint: a safe one as a number, a larger one in 8 bytes. */
+function writeAmount(b: Buffer, at: number, amount: bigint): number {
+  if (amount <= MAX_SAFE_BIG) return writeUint(b, at, Number(amount));
+  b[at] = 0x1b;
+  b.writeBigUInt64BE(amount, at + 1);
+  return at + 9;
 }

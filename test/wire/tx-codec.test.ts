@@ -1,11 +1,13 @@
-// The tx fast path must be invisible: every payload it reads, it reads as the
-// general decoder does, and every layout it does not know it leaves to the
-// general decoder, which judges it (refusing what is malformed).
+// The tx fast paths must be invisible: every payload readTx reads, it reads
+// as the general decoder does, and every layout it does not know it leaves to
+// the general decoder, which judges it (refusing what is malformed); every tx
+// writeTx writes, it writes as the general encoder does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeCbor } from '../../src/wire/cbor-encode';
 import { decodeMessage, encodeMessage, LIMITS, type MessageOf } from '../../src/wire/messages';
-import { readTx } from '../../src/wire/tx-codec';
+import { writeMessage } from '../../src/wire/fast-paths';
+import { readTx, writeTx } from '../../src/wire/tx-codec';
 import { prng } from '../support/prng';
 
 type Rng = (n: number) => number;
@@ -103,4 +105,54 @@ test('readTx on damaged txs (a changed, dropped or added byte): undefined, or ex
   }
   // Most single-byte damage lands in a key, a length or a hash: some of it still reads (a changed hash byte).
   assert.ok(read > 500, `only ${read} of 4000 damaged txs were read by position`);
+});
+
+test('writeTx writes byte for byte what encodeMessage writes: every integer size, 0 to 255 inputs and outputs', () => {
+  const rng = prng(25);
+  const counts = [0, 1, 2, 23, 24, LIMITS.txInputs, 255];
+  for (const inputs of counts) {
+    for (const outputs of counts) {
+      const msg = randomTx(rng, inputs, outputs);
+      assert.deepEqual(writeTx(msg.tx), encodeMessage(msg), `${inputs} inputs, ${outputs} outputs`);
+    }
+  }
+  for (let i = 0; i < 300; i++) {
+    const msg = randomTx(rng);
+    assert.deepEqual(writeTx(msg.tx), encodeMessage(msg));
+  }
+  const msg = randomTx(rng, 1, 1);
+  assert.deepEqual(writeMessage(msg), encodeMessage(msg), 'writeMessage takes the fast path');
+  assert.ok(readTx(writeTx(msg.tx)!), 'and readTx reads it back by position');
+});
+
+test('writeTx leaves what its layout cannot hold to the general encoder, which writes the same message', () => {
+  const rng = prng(26);
+  const { tx } = randomTx(rng, 1, 1);
+  const input = tx.inputs[0]!;
+  const output = tx.outputs[0]!;
+  const outside = [
+    { ...tx, from: tx.from.subarray(0, 31) },
+    { ...tx, sig: Buffer.concat([tx.sig, Buffer.alloc(1)]) },
+    { ...tx, inputs: [{ ...input, txid: input.txid.subarray(1) }] },
+    { ...tx, outputs: [{ ...output, to: Buffer.alloc(33) }] },
+    { ...tx, inputs: [{ ...input, index: -1 }] },
+    { ...tx, inputs: [{ ...input, index: 1.5 }] },
+    { ...tx, time: Number.MAX_SAFE_INTEGER + 1 },
+    { ...tx, outputs: [{ ...output, amount: -1n }] },
+    { ...tx, outputs: [{ ...output, amount: 2n ** 64n }] },
+    { ...tx, inputs: Array.from({ length: 256 }, () => input) },
+  ];
+  for (const t of outside) {
+    assert.equal(writeTx(t), undefined, JSON.stringify(t, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)).slice(0, 120));
+    const msg = { type: 'tx' as const, tx: t };
+    // The same bytes, or the same refusal (an amount of 2^64 fits no CBOR integer).
+    const outcome = (write: () => Buffer): Buffer | string => {
+      try {
+        return write();
+      } catch (err) {
+        return String(err);
+      }
+    };
+    assert.deepEqual(outcome(() => writeMessage(msg)), outcome(() => encodeMessage(msg)));
+  }
 });
