@@ -171,7 +171,7 @@ export class Chain {
 
   peerEstablished(peer: PeerConnection): void {
     this.duty.peerEstablished(peer);
-    for (const tx of this.pool.unfinalized(this.deps.limits.txsOfferedOnConnect)) peer.send({ type: 'tx', tx });
+    for (const payload of this.pool.unfinalized(this.deps.limits.txsOfferedOnConnect)) peer.sendEncoded('tx', payload);
   }
 
   peerClosed(peer: PeerConnection): void {
@@ -248,7 +248,7 @@ export class Chain {
       return verdict;
     }
     if (verdict.kind !== 'accepted') return verdict;
-    this.relay.relay(`t:${hex(verdict.txid)}`, { type: 'tx', tx }, peer?.key);
+    this.relay.relayEncoded(`t:${hex(verdict.txid)}`, 'tx', verdict.payload, peer?.key);
     if (!verdict.conflict) this.hint(tx.inputs, 'locked', verdict.txid);
     const vote = this.isMasternode ? this.pool.voteFor(this.deps.keys, verdict.txid) : undefined;
     if (vote) this.acceptVote(undefined, vote);

@@ -4,6 +4,7 @@
 // run (bench/soak.ts) saw ~8 KiB of external memory per finalized tx, until
 // the finality memory's bound, 250 times its budgeted size. A copy in its own
 // ArrayBuffer costs its bytes and a small header, nothing more.
+import { writeTx } from '../wire/tx-codec';
 import type { Tx, Vote } from './types';
 
 /** `bytes` in a Buffer of its own (not a slice of the shared pool). */
@@ -29,20 +30,17 @@ function packed(parts: Uint8Array[]): Buffer[] {
   return out;
 }
 
-/** A tx and its txid, whose byte fields share one buffer of their own: what the pool keeps until the tx is final or evicted. */
-export function ownTx(tx: Tx, txid: Uint8Array): { tx: Tx; txid: Buffer } {
-  const bytes = packed([txid, tx.from, tx.sig, ...tx.inputs.map((i) => i.txid), ...tx.outputs.map((o) => o.to)]);
-  let k = 3;
-  return {
-    txid: bytes[0]!,
-    tx: {
-      from: bytes[1]!,
-      sig: bytes[2]!,
-      inputs: tx.inputs.map((i) => ({ txid: bytes[k++]!, index: i.index })),
-      outputs: tx.outputs.map((o) => ({ to: bytes[k++]!, amount: o.amount })),
-      time: tx.time,
-    },
-  };
+/**
+ * A tx's message payload and its txid in one buffer of their own: what the
+ * pool keeps until the tx is final or evicted (tx-pool.ts says why the
+ * payload and not the decoded tx).
+ */
+export function ownTxPayload(tx: Tx, txid: Uint8Array): { payload: Buffer; txid: Buffer } {
+  const written = writeTx(tx);
+  // The pool's sanity rules (tx-sanity.ts) admit only what the layout holds.
+  if (written === undefined) throw new RangeError(`tx ${Buffer.from(txid).toString('hex')}: outside the tx layout, so it has no payload to keep`);
+  const [payload, id] = packed([written, txid]) as [Buffer, Buffer];
+  return { payload, txid: id };
 }
 
 /** A vote in one buffer of its own: votes wait in the pool for their quorum. */

@@ -2,7 +2,7 @@
 // peer but its sender. The seen-cache remembers identities, so an object
 // arriving again from a second peer is not sent around a second time.
 import type { PeerRegistry } from '../net/peer-registry';
-import type { Message } from '../wire/messages';
+import type { Message, MessageType } from '../wire/messages';
 import { SeenCache } from './seen-cache';
 
 export interface RelayStats {
@@ -33,6 +33,16 @@ export class Relay {
       return false;
     }
     this.stats.relayed += this.registry.broadcast(msg, from === undefined ? {} : { except: from });
+    return true;
+  }
+
+  /** As relay, for a message already encoded (a pooled tx's payload). */
+  relayEncoded(id: string, type: MessageType, payload: Buffer, from: string | undefined): boolean {
+    if (!this.seen.add(id)) {
+      this.stats.duplicates++;
+      return false;
+    }
+    this.stats.relayed += this.registry.broadcastEncoded(type, payload, from === undefined ? {} : { except: from });
     return true;
   }
 

@@ -12,10 +12,16 @@
 //
 // Keys are hex strings: a txid as its 64 hex characters, an outpoint as
 // `${txid hex}:${index}`. Buffers compare by identity in a Map, hex by value.
+//
+// A pooled tx is kept as its `tx` payload (what is relayed and offered), not
+// as the decoded object graph: one buffer instead of a dozen objects and five
+// Buffer views that lived until the tx was final or evicted, the bulk of
+// what the garbage collector copied and marked under a relay flood. It is
+// decoded again where its inputs are needed (finality, a conflicting proof).
 import { HASH_BYTES, type KeyPair } from '../crypto';
 import { EarlyVotes, VoteSet } from './early-votes';
 import { FinalityMemory } from './finality-memory';
-import { ownTx, ownVote } from './own-copy';
+import { ownTxPayload, ownVote } from './own-copy';
 import { OldestFirst } from './forget-oldest';
 import { quorumFor } from './genesis';
 import { LayoutError, txId } from './layouts';
@@ -23,6 +29,7 @@ import { signVote, verifyTx, verifyVote } from './signing';
 import { DEFAULT_TX_POOL_LIMITS, TxPoolLimits, validateLimits } from './tx-pool-limits';
 import { hex, outpointKey, shortHex, txBytes, txProblem } from './tx-sanity';
 import type { Tx, TxInput, Vote } from './types';
+import { readTx } from '../wire/tx-codec';
 
 export { DEFAULT_TX_POOL_LIMITS, validateLimits } from './tx-pool-limits';
 export type { TxPoolLimits } from './tx-pool-limits';
@@ -32,8 +39,9 @@ export type TxVerdict =
   /**
    * `conflict`: an input was already locked by another tx, so this one locked
    * nothing. `evicted`: older txs dropped to make room for it (their locks released).
+   * `payload`: the tx message as the pool keeps it, to relay as it is.
    */
-  | { kind: 'accepted'; txid: Buffer; conflict: boolean; evicted: Buffer[] }
+  | { kind: 'accepted'; txid: Buffer; conflict: boolean; evicted: Buffer[]; payload: Buffer }
   /** Already in the pool or finalized: not relayed again. */
   | { kind: 'known'; txid: Buffer }
   /**
@@ -78,7 +86,8 @@ export interface TxPoolStats {
 
 interface PoolEntry {
   readonly txid: Buffer;
-  readonly tx: Tx;
+  /** The `tx` message payload (tx-codec.ts layout). */
+  readonly payload: Buffer;
   readonly bytes: number;
   readonly arrived: number;
   readonly conflict: boolean;
@@ -166,10 +175,10 @@ export class TxPool {
       this.poolVoteCount += early.votes.size;
       votes = { votes: early.votes, accepts: early.accepts };
     }
-    const own = ownTx(tx, txid);
-    this.txs.set(key, { txid: own.txid, tx: own.tx, bytes, arrived: now, conflict, locked, votes });
+    const own = ownTxPayload(tx, txid);
+    this.txs.set(key, { txid: own.txid, payload: own.payload, bytes, arrived: now, conflict, locked, votes });
     this.poolBytes += bytes;
-    return { kind: 'accepted', txid, conflict, evicted };
+    return { kind: 'accepted', txid, conflict, evicted, payload: own.payload };
   }
 
   /**
@@ -229,12 +238,13 @@ export class TxPool {
     if (set.accepts < this.quorum) return { kind: 'counted', finalizedNow: undefined };
     // A quorum for a tx whose input a final tx already spent means masternodes
     // voted accept for both: it must not make the second spend final here.
-    if (entry !== undefined && this.final.spentByOther(key, entry.tx.inputs) !== undefined) {
+    const inputs = entry !== undefined ? inputsOf(entry) : [];
+    if (entry !== undefined && this.final.spentByOther(key, inputs) !== undefined) {
       return { kind: 'counted', finalizedNow: undefined };
     }
     const proof = [...set.votes.values()].filter((v) => v.accept);
-    this.finalize(key, vote.txid, entry);
-    return { kind: 'counted', finalizedNow: proof, spent: entry?.tx.inputs ?? [] };
+    this.finalize(key, vote.txid, entry, inputs);
+    return { kind: 'counted', finalizedNow: proof, spent: inputs };
   }
 
   /**
@@ -276,23 +286,22 @@ export class TxPool {
       sigs.push(vote.sig);
       checkedSigs.set(voter, sigs);
     }
-    if (entry !== undefined) {
-      const conflict = this.final.spentByOther(key, entry.tx.inputs);
-      if (conflict !== undefined) {
-        return { kind: 'invalid', reason: `input already spent: ${conflict.input} by final tx ${conflict.by} (two quorums for conflicting txs: masternodes voted for both)` };
-      }
+    const inputs = entry !== undefined ? inputsOf(entry) : [];
+    const conflict = this.final.spentByOther(key, inputs);
+    if (conflict !== undefined) {
+      return { kind: 'invalid', reason: `input already spent: ${conflict.input} by final tx ${conflict.by} (two quorums for conflicting txs: masternodes voted for both)` };
     }
-    this.finalize(key, txid, entry);
-    return { kind: 'accepted', spent: entry !== undefined ? entry.tx.inputs : [] };
+    this.finalize(key, txid, entry, inputs);
+    return { kind: 'accepted', spent: inputs };
   }
 
-  /** The newest `max` unfinalized txs, oldest first. */
-  unfinalized(max: number): Tx[] {
-    const out: Tx[] = [];
+  /** The `tx` payloads of the newest `max` unfinalized txs, oldest first. */
+  unfinalized(max: number): Buffer[] {
+    const out: Buffer[] = [];
     let skip = this.txs.size - max;
     for (const entry of this.txs.values()) {
       if (skip-- > 0) continue;
-      out.push(entry.tx);
+      out.push(entry.payload);
     }
     return out;
   }
@@ -361,12 +370,13 @@ export class TxPool {
     return { state: 'unlocked', by: undefined };
   }
 
-  private finalize(key: string, txid: Buffer, entry: PoolEntry | undefined): void {
+  /** `inputs`: the pooled tx's (inputsOf), read once by the caller. */
+  private finalize(key: string, txid: Buffer, entry: PoolEntry | undefined, inputs: TxInput[]): void {
     if (entry !== undefined) {
       this.removeFromPool(key, entry);
       // Whoever held these locks, the outpoints are spent now: a lock by a conflicting tx means nothing any more.
-      for (const input of entry.tx.inputs) this.locks.delete(outpointKey(input));
-      this.final.markSpent(key, entry.tx.inputs);
+      for (const input of inputs) this.locks.delete(outpointKey(input));
+      this.final.markSpent(key, inputs);
     } else {
       this.pending.take(key);
     }
@@ -395,4 +405,11 @@ export class TxPool {
     );
     return out ?? [];
   }
+}
+
+/** A pooled tx's inputs, read from its payload (written by writeTx, so always in the fast layout). */
+function inputsOf(entry: PoolEntry): TxInput[] {
+  const msg = readTx(entry.payload);
+  if (msg === undefined) throw new Error(`pooled tx ${hex(entry.txid)}: its payload is not in the tx layout`);
+  return msg.tx.inputs;
 }

@@ -2,7 +2,7 @@
 // only way the rest of the node sends anything. Keyed by normalised IP alone:
 // the old node keyed by IP:port here and by IP there, and lost peers between.
 import { writeMessage } from '../wire/fast-paths';
-import type { Message } from '../wire/messages';
+import type { Message, MessageType } from '../wire/messages';
 import type { PeerConnection } from './peer-connection';
 
 export class PeerRegistry {
@@ -38,11 +38,15 @@ export class PeerRegistry {
   /** Sends to every established peer but `except`; encodes once. Returns how many got it queued. */
   broadcast(msg: Message, options: { except?: string } = {}): number {
     if (this.peers.size === 0) return 0;
-    const payload = writeMessage(msg);
+    return this.broadcastEncoded(msg.type, writeMessage(msg), options);
+  }
+
+  /** As broadcast, for a payload already encoded. */
+  broadcastEncoded(type: MessageType, payload: Buffer, options: { except?: string } = {}): number {
     let sent = 0;
     for (const [ip, peer] of this.peers) {
       if (ip === options.except) continue;
-      if (peer.sendEncoded(msg.type, payload)) sent++;
+      if (peer.sendEncoded(type, payload)) sent++;
     }
     return sent;
   }
