@@ -2,6 +2,7 @@
 // one kept slice pins the whole slab. The soak run found the finality
 // memory holding ~8 KiB per final tx this way (bench/soak.ts).
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,9 +11,11 @@ import { BlockStore } from '../../src/chain/block-store';
 import { FinalityMemory } from '../../src/chain/finality-memory';
 import { ownCopy } from '../../src/chain/own-copy';
 import { signTx } from '../../src/chain/signing';
-import { TxPool } from '../../src/chain/tx-pool';
+import { MAX_TX_INPUTS, MAX_TX_OUTPUTS, TxPool } from '../../src/chain/tx-pool';
+import { txProblem } from '../../src/chain/tx-sanity';
 import { keyPairFromSeed } from '../../src/crypto';
 import { decodeMessage, encodeMessage, type MessageOf } from '../../src/wire/messages';
+import { readTx, writeTx } from '../../src/wire/tx-codec';
 import { TEST_GENESIS, makeBlock } from './fixtures/block-writer';
 
 test('ownCopy gives the bytes a buffer of their own', () => {
@@ -66,4 +69,29 @@ test('the pool keeps each tx as its payload, with its txid, in one buffer of its
   assert.equal(kept!.buffer.byteLength, wire.length + 32, 'the payload and the txid, in one buffer of their own');
   if (verdict.kind === 'accepted') assert.equal(verdict.payload, kept, 'the verdict hands out that very payload to relay');
   assert.deepEqual(decodeMessage(kept!), { type: 'tx', tx });
+});
+
+test('every tx the pool admits has a payload: what txProblem accepts, writeTx writes, and readTx reads back whole', () => {
+  const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b));
+  const int = fc.oneof(fc.constantFrom(0, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER), fc.nat());
+  const amount = fc.oneof(fc.constantFrom(0n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 64n - 1n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }));
+  // Spread into plain objects: fast-check's records have no prototype, which deepEqual would tell apart.
+  const tx = fc
+    .record({
+      from: bytes(32),
+      inputs: fc.array(fc.record({ txid: bytes(32), index: int }), { minLength: 1, maxLength: MAX_TX_INPUTS }),
+      outputs: fc.array(fc.record({ to: bytes(32), amount }), { maxLength: MAX_TX_OUTPUTS }),
+      time: int,
+      sig: bytes(64),
+    })
+    .map((r) => ({ from: r.from, inputs: r.inputs.map((i) => ({ ...i })), outputs: r.outputs.map((o) => ({ ...o })), time: r.time, sig: r.sig }));
+  fc.assert(
+    fc.property(tx, (t) => {
+      fc.pre(txProblem(t, Number.MAX_SAFE_INTEGER) === undefined);
+      const payload = writeTx(t);
+      assert.ok(payload, 'admitted, yet outside the tx layout');
+      assert.deepEqual(readTx(payload), { type: 'tx', tx: t });
+    }),
+    { numRuns: 300 },
+  );
 });
