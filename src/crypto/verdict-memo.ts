@@ -12,18 +12,16 @@ import type { SignedMessage } from './backend';
 interface Entry {
   publicKey: Uint8Array;
   message: Uint8Array;
-  signature: Uint8Array;
   verdict: boolean;
 }
 
 export class VerdictMemo {
-  /** In the order filled; the first check of a signature wins, a second with other key or message bytes is simply not kept. */
-  private readonly entries: Entry[] = [];
   /**
-   * By the signature's Buffer object: the chain verifies the very objects the
-   * checks were listed from (txId memoizes a tx's message too), so a lookup
-   * needs no key string, and the byte comparisons stop at identity. Relaying
-   * a tx made three 64-character keys and four Buffer views for this memo.
+   * In the order filled, by the signature's Buffer object: the chain
+   * verifies the very objects the checks were listed from (txId memoizes a
+   * tx's message too), so a lookup needs no key string, and the byte
+   * comparisons stop at identity. Relaying a tx made three 64-character keys
+   * and four Buffer views for this memo.
    */
   private readonly bySignatureObject = new Map<Uint8Array, Entry>();
   /** By the signature's bytes: built at the first lookup whose signature is another object with the same bytes. */
@@ -32,17 +30,15 @@ export class VerdictMemo {
   constructor(readonly capacity: number) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.bySignatureObject.size;
   }
 
   /** Remembers verdicts[i] for checks[i]; past capacity the rest are not kept (they are verified inline when asked). */
   fill(checks: readonly SignedMessage[], verdicts: readonly boolean[]): void {
-    for (let i = 0; i < checks.length && this.entries.length < this.capacity; i++) {
+    for (let i = 0; i < checks.length && this.bySignatureObject.size < this.capacity; i++) {
       const c = checks[i]!;
       if (this.bySignatureObject.has(c.signature)) continue;
-      const entry = { publicKey: c.publicKey, message: c.message, signature: c.signature, verdict: verdicts[i]! };
-      this.entries.push(entry);
-      this.bySignatureObject.set(c.signature, entry);
+      this.bySignatureObject.set(c.signature, { publicKey: c.publicKey, message: c.message, verdict: verdicts[i]! });
       this.bySignatureBytes = undefined;
     }
   }
@@ -55,7 +51,6 @@ export class VerdictMemo {
   }
 
   clear(): void {
-    this.entries.length = 0;
     this.bySignatureObject.clear();
     this.bySignatureBytes = undefined;
   }
@@ -63,8 +58,9 @@ export class VerdictMemo {
   private byBytes(): Map<string, Entry> {
     if (this.bySignatureBytes === undefined) {
       this.bySignatureBytes = new Map();
-      for (const e of this.entries) {
-        const key = keyOf(e.signature);
+      // The first check of a signature wins; a second with other key or message bytes is simply not kept.
+      for (const [signature, e] of this.bySignatureObject) {
+        const key = keyOf(signature);
         if (!this.bySignatureBytes.has(key)) this.bySignatureBytes.set(key, e);
       }
     }
