@@ -28,25 +28,29 @@ export class Relay {
 
   /** Relays `msg` unless `id` was relayed before; `from` is the sender's IP (or undefined for our own). */
   relay(id: string, msg: Message, from: string | undefined): boolean {
-    if (!this.seen.add(id)) {
-      this.stats.duplicates++;
-      return false;
-    }
-    this.stats.relayed += this.registry.broadcast(msg, from === undefined ? {} : { except: from });
-    return true;
+    return this.once(id, () => this.registry.broadcast(msg, exceptSender(from)));
   }
 
   /** As relay, for a message already encoded (a pooled tx's payload). */
   relayEncoded(id: string, type: MessageType, payload: Buffer, from: string | undefined): boolean {
+    return this.once(id, () => this.registry.broadcastEncoded(type, payload, exceptSender(from)));
+  }
+
+  /** Sends (`send` returns how many peers got it) unless `id` was relayed before. */
+  private once(id: string, send: () => number): boolean {
     if (!this.seen.add(id)) {
       this.stats.duplicates++;
       return false;
     }
-    this.stats.relayed += this.registry.broadcastEncoded(type, payload, from === undefined ? {} : { except: from });
+    this.stats.relayed += send();
     return true;
   }
 
   get seenSize(): number {
     return this.seen.size;
   }
+}
+
+function exceptSender(from: string | undefined): { except?: string } {
+  return from === undefined ? {} : { except: from };
 }

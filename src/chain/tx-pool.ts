@@ -19,6 +19,7 @@
 // what the garbage collector copied and marked under a relay flood. It is
 // decoded again where its inputs are needed (finality, a conflicting proof).
 import { HASH_BYTES, type KeyPair } from '../crypto';
+import { readTx } from '../wire/tx-codec';
 import { EarlyVotes, VoteSet } from './early-votes';
 import { FinalityMemory } from './finality-memory';
 import { ownTxPayload, ownVote } from './own-copy';
@@ -29,7 +30,6 @@ import { signVote, verifyTx, verifyVote } from './signing';
 import { DEFAULT_TX_POOL_LIMITS, TxPoolLimits, validateLimits } from './tx-pool-limits';
 import { hex, outpointKey, shortHex, txBytes, txProblem } from './tx-sanity';
 import type { Tx, TxInput, Vote } from './types';
-import { readTx } from '../wire/tx-codec';
 
 export { DEFAULT_TX_POOL_LIMITS, validateLimits } from './tx-pool-limits';
 export type { TxPoolLimits } from './tx-pool-limits';
