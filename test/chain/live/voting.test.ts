@@ -11,7 +11,7 @@ import { hash } from '../../../src/crypto';
 import type { Node } from '../../../src/node/node';
 import { startNode, testGenesis, testKey, waitFor } from '../../support/harness';
 import type { RawPeer } from '../../support/raw-peer';
-import { closeAll, connectPeer, isTx, PAYER, received, validTx } from './support';
+import { closeAll, connectPeer, control, isTx, PAYER, received, validTx } from './support';
 
 // This file's addresses: 127.0.6.60 – 127.0.6.69.
 const A_IP = '127.0.6.60';
@@ -109,9 +109,7 @@ test('a tx spending what a final tx spent is refused and not relayed, and costs 
     // Three spends, as many as would have banned S at 50 a piece.
     const losers = [2n, 3n, 4n].map((amount) => signTx(PAYER(), { inputs: winner.inputs, outputs: [{ to: PAYER().publicKey, amount }], time: Date.now() }));
     for (const tx of losers) S.sendMessage({ type: 'tx', tx });
-    const control = validTx('late spend control');
-    S.sendMessage({ type: 'tx', tx: control });
-    await O.waitForMessage('finalized', (m) => m.txid.equals(txId(control)), 5000);
+    await control(S, O, 'late spend');
 
     assert.equal(A.chain.stats().spentRefused, 3, 'A counted the three late spends');
     assert.equal(A.chain.stats().invalid, 0, 'none of them counted as invalid');
