@@ -51,7 +51,8 @@ export class VerdictMemo {
   }
 
   clear(): void {
-    this.bySignatureObject.clear();
+    // V8's Map#clear allocates a new table even for an empty map, and the loop clears after every message.
+    if (this.bySignatureObject.size > 0) this.bySignatureObject.clear();
     this.bySignatureBytes = undefined;
   }
 

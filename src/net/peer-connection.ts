@@ -12,7 +12,7 @@ import { HandshakeHost, PeerHandshake } from './peer-handshake';
 import { PingTracker } from './ping-tracker';
 import { InboundBacklog } from './inbound-backlog';
 import { InboundDecoder } from './inbound-decoder';
-import { Taken, VerifyAhead } from './verify-ahead';
+import { Decoded, Taken, VerifyAhead } from './verify-ahead';
 import { CATEGORY_OF } from './rate-limit';
 import { PeerLink } from './peer-link';
 import type { CloseInfo, ConnectionState, DomainHandlersFor, PeerContextFor, Transport } from './peer-context';
@@ -47,6 +47,8 @@ export class PeerConnection extends PeerLink {
   /** Batches verified ahead on the verify pool; undefined when signatures are verified inline as handled. */
   private readonly ahead: VerifyAhead | undefined;
   private readonly resumeReading = (): void => this.resume();
+  /** What the pipeline hands back, in order: one function for all, not a closure per message. */
+  private readonly handleDecoded = (item: Decoded): void => ('fault' in item ? this.protocolError(item.fault) : this.handle(item));
   private closeInfo: CloseInfo | undefined;
 
   constructor(
@@ -226,7 +228,7 @@ export class PeerConnection extends PeerLink {
         const item = ahead.peek();
         if (item === undefined || item === 'unverified') break;
         if ('fault' in item) {
-          ahead.handleNext(() => this.protocolError(item.fault));
+          ahead.handleNext(this.handleDecoded);
           continue;
         }
         msg = item;
@@ -243,7 +245,7 @@ export class PeerConnection extends PeerLink {
         break;
       }
       this.held = undefined;
-      if (ahead) ahead.handleNext(() => this.handle(msg));
+      if (ahead) ahead.handleNext(this.handleDecoded);
       else this.handle(msg);
       handled++;
     }
@@ -294,7 +296,7 @@ export class PeerConnection extends PeerLink {
 
   /** One batch per call: a turn decodes at most one batch besides handling one, so a turn costs what it did inline. */
   private takeBatches(ahead: VerifyAhead): void {
-    if (ahead.wantsMore && this.backlog.hasMore) ahead.take(() => this.decodeNext(), true);
+    if (ahead.wantsMore && this.backlog.hasMore) ahead.take(this.decodeNext, true);
   }
 
   /** Pauses the loop until `arm`'s callback fires. */
@@ -340,11 +342,11 @@ export class PeerConnection extends PeerLink {
   }
 
   /** The next payload of the backlog, decoded for the pipeline (a fault is raised when its turn comes). */
-  private decodeNext(): Taken | undefined {
+  private readonly decodeNext = (): Taken | undefined => {
     if (!this.backlog.hasMore) return undefined;
     const payload = this.backlog.next();
     return { item: this.decoder.decode(payload), bytes: payload.length };
-  }
+  };
 
   private handle(msg: Message): void {
     if (this.state === 'handshaking' && !CONTROL_HANDSHAKE.has(msg.type)) {

@@ -96,7 +96,8 @@ export class VerifyAhead {
     const checks: SignedMessage[] = [];
     // One check per signature in a batch: a copy (the same tx from a relay loop, a vote repeated) is
     // answered by the memo once; a different object under the same signature is verified inline.
-    const signatures = new Set<string>();
+    // Made at a batch's second check: most batches of a quiet link (pings, pongs) have none.
+    let signatures: Set<string> | undefined;
     let bytes = 0;
     const room = Math.min(this.limits.messages, this.limits.ahead - this.pendingMessages);
     while (items.length < room && checks.length < this.limits.checks) {
@@ -109,9 +110,12 @@ export class VerifyAhead {
       if ('fault' in item) break;
       if (!withChecks) continue;
       for (const check of this.verifier.checksOf(item)) {
-        const key = Buffer.from(check.signature.buffer, check.signature.byteOffset, check.signature.byteLength).toString('latin1');
-        if (signatures.has(key)) continue;
-        signatures.add(key);
+        if (checks.length > 0) {
+          signatures ??= new Set(checks.map((c) => signatureKey(c)));
+          const key = signatureKey(check);
+          if (signatures.has(key)) continue;
+          signatures.add(key);
+        }
         checks.push(check);
       }
     }
@@ -145,12 +149,17 @@ export class VerifyAhead {
     if (batch === undefined || batch.verdicts === undefined) return;
     const item = batch.items[batch.at++]!;
     this.pendingMessages--;
-    if (this.memoFor !== batch) {
-      this.memo.clear();
-      this.memo.fill(batch.checks, batch.verdicts);
-      this.memoFor = batch;
-    }
     try {
+      if (batch.checks.length === 0) {
+        // Nothing was verified ahead (a ping, a pong, a request): nothing to install.
+        handle(item);
+        return;
+      }
+      if (this.memoFor !== batch) {
+        this.memo.clear();
+        this.memo.fill(batch.checks, batch.verdicts);
+        this.memoFor = batch;
+      }
       withVerdicts(this.memo, () => handle(item));
     } finally {
       if (batch.at >= batch.items.length && this.batches[0] === batch) this.retireHead();
@@ -178,7 +187,13 @@ export class VerifyAhead {
     const batch = this.batches.shift()!;
     this.charged -= batch.charge;
     this.budget.adjust(-batch.charge);
+    if (this.memoFor !== batch) return;
     this.memo.clear();
     this.memoFor = undefined;
   }
+}
+
+function signatureKey(check: SignedMessage): string {
+  const s = check.signature;
+  return Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('latin1');
 }
