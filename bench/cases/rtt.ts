@@ -1,7 +1,7 @@
 // RTT: TNP/1 ping→pong between the bench process (a TNP/1 peer) and a node
 // process on loopback, against a raw Node TCP echo process sent the very same
-// frames. The client code is one and the same for both (frame, write, read,
-// decode, match the nonce); only the far end differs. Samples alternate in
+// frames. The client code is one and the same for both (frame and seal,
+// write, read, open, decode, match the nonce); only the far end differs. Samples alternate in
 // blocks of 100 so drift on a shared machine hits both. The node is
 // `timenode start` with its defaults, as a user runs it: back-to-back pings
 // are paced by its ping bucket if they ever outrun it, never dropped (§5).
@@ -16,7 +16,8 @@
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import { randomBytes } from '../../src/crypto';
-import { encodeFrame, FrameReader } from '../../src/wire/frame';
+import { DEFAULT_MAX_FRAME } from '../../src/wire/frame';
+import { SEAL_OVERHEAD, secureLengthPrefixFraming } from '../../src/net/secure-framing';
 import { decodeMessage, encodeMessage } from '../../src/wire/messages';
 import type { BenchCase, RowInput } from '../case';
 import { now, percentile, within } from '../measure';
@@ -77,11 +78,24 @@ function aeadFloor(): { micros: number; by: string } {
   return { micros: rawAeadRoundTripMicros(sodium, lengths), by: 'raw libsodium' };
 }
 
+/**
+ * The echo's client does what the node's does: it seals each ping as §8
+ * does and opens what comes back, so the same client work is on both sides
+ * of the ratio and the frames are the same bytes' size. The echo returns our
+ * own sealed frame, so the link that opens it is the other end of the one
+ * that sealed it (crypto_kx between two local key pairs).
+ */
 function echoClient(socket: Socket): Pinger {
-  const pinger = new Pinger((payload) => socket.write(encodeFrame(payload)));
-  const reader = new FrameReader();
+  const out = secureLengthPrefixFraming({ maxFrame: DEFAULT_MAX_FRAME });
+  const back = secureLengthPrefixFraming({ maxFrame: DEFAULT_MAX_FRAME });
+  out.agree(back.kx.publicKey);
+  back.agree(out.kx.publicKey);
+  // §8: sealing starts after our own auth, opening after the peer's.
+  out.finish(out.encodeHandshake(Buffer.from([0]), true));
+  back.openFromNow();
+  const pinger = new Pinger((payload) => socket.write(out.finish(out.encode(payload))!));
   socket.on('data', (chunk: Buffer) => {
-    for (const payload of reader.push(chunk)) pinger.onPayload(payload);
+    for (const frame of back.push(chunk)) pinger.onPayload(back.open(frame)!);
   });
   return pinger;
 }
@@ -133,7 +147,7 @@ export const rtt: BenchCase = {
         for (let k = 0; k < block % 3; k++) order.push(order.shift() as Pinger);
         for (const pinger of order) for (let i = 0; i < BLOCK; i++) samples.get(pinger)!.push(await pinger.roundTrip());
       }
-      const note = `raw TCP echo process, ${placement.description}, same ${encodeFrame(encodeMessage({ type: 'ping', nonce: Buffer.alloc(8), time: Date.now(), height: 0 })).length}-byte frame, ${a.length} samples each`;
+      const note = `raw TCP echo process, ${placement.description}, same ${4 + SEAL_OVERHEAD + encodeMessage({ type: 'ping', nonce: Buffer.alloc(8), time: Date.now(), height: 0 }).length}-byte sealed frame, sealed and opened by the client for both, ${a.length} samples each`;
       const rows: RowInput[] = [];
       for (const [metric, p] of [['p50', 50], ['p99', 99]] as const) {
         const figure = percentile(a, p);
