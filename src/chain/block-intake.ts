@@ -90,7 +90,9 @@ export class BlockIntake {
   /** A `blocks` answer: to the fork resolution under way with this peer, or sync's, extending the tip. */
   onBlocks(peer: PeerConnection, blocks: readonly Block[]): void {
     const sync = this.deps.sync();
-    const expected = sync.settle(peer, blocks);
+    const answer = sync.settle(peer, blocks);
+    if (answer === 'stale') return;
+    const expected = answer === 'expected';
     const useful = expected && this.forks.isWith(peer) ? this.forks.onAnswer(peer, blocks) : this.extend(peer, blocks);
     sync.afterAnswer(peer, useful, expected);
   }
@@ -126,6 +128,9 @@ export class BlockIntake {
   private extend(peer: PeerConnection, blocks: readonly Block[]): number {
     const accepted: Block[] = [];
     let parent = this.tip();
+    // An answer that starts above our tip + 1 leaves a gap: the answer to a range sync asked
+    // ahead and then let go (sync.ts), not an offence; it is simply of no use.
+    if (blocks.length > 0 && blocks[0]!.height > parent.height + 1) return 0;
     for (const block of blocks) {
       if (block.height <= parent.height) continue; // overlap with what we already have
       const verdict = validateBlock(block, parent, this.deps.genesis, this.deps.now());

@@ -1,9 +1,17 @@
 // Block sync (PROTOCOL.md §5): a node that learns a peer is higher asks it
 // for ranges of ≤ 500 blocks from its own height + 1, validates them in
-// order and stores them before asking for more. An unanswered request is
-// asked of another peer. The old node never ran this and sat at height 0.
-// The requests of a fork resolution (reorg.ts) go through here too, so one
-// request is in flight at a time and each has its timeout.
+// order and stores them. An unanswered request is asked of another peer.
+// The old node never ran this and sat at height 0.
+//
+// "It may keep the next request in flight" (§5): over TCP the next ranges
+// are asked of the same peer before the answers to the earlier ones have
+// been handled (SYNC_DEPTH at once), so the peer reads and sends while we
+// verify and store. One request at a time left both sides idle in turn.
+// A range asked ahead assumes the answers before it are whole; when the
+// chain ends up elsewhere (a short answer, an invalid block, a fork), the
+// ranges asked ahead are marked stale and their answers dropped when they
+// come: a peer answers in order, and none of this is its fault. A fork
+// resolution (reorg.ts) asks its own ranges through here, one at a time.
 import type { Logger } from '../base/log';
 import type { PeerConnection } from '../net/peer-connection';
 import type { PeerRegistry } from '../net/peer-registry';
@@ -21,12 +29,21 @@ export interface SyncTimings {
 
 export const DEFAULT_SYNC_TIMINGS: SyncTimings = { requestTimeoutMs: 30_000, peerPenaltyMs: 60_000, progressEveryMs: 1_000 };
 
+/** Ranges asked of one TCP peer at once; a serial line gets one (each answer may hold the line for seconds). */
+export const SYNC_DEPTH = 2;
+
 interface Request {
   peer: string;
   from: number;
   to: number;
+  /** Its timeout; a stale request's only forgets it. */
   timer: Task;
+  /** No longer wanted (the chain went elsewhere): its answer is dropped when it comes. */
+  stale: boolean;
 }
+
+/** What an answer was to sync: one it wants, one asked ahead and since dropped, or one it did not ask for. */
+export type AnswerKind = 'expected' | 'stale' | 'unexpected';
 
 /** What sync needs of the chain. */
 export interface SyncTarget {
@@ -38,7 +55,8 @@ export interface SyncTarget {
 }
 
 export class BlockSync {
-  private inFlight: Request | undefined;
+  /** Requests not yet answered, oldest first (a peer answers in order); at most SYNC_DEPTH live per peer, and stale ones die by their timeout. */
+  private readonly asked: Request[] = [];
   /** Peers that timed out or had nothing, until when they are skipped. Bounded by the peer count: entries die with their connections. */
   private readonly penalised = new Map<string, number>();
   private lastProgressAt = 0;
@@ -57,7 +75,7 @@ export class BlockSync {
   }
 
   get requesting(): { peer: string; from: number; to: number } | undefined {
-    const r = this.inFlight;
+    const r = this.asked.find((q) => !q.stale);
     return r && { peer: r.peer, from: r.from, to: r.to };
   }
 
@@ -73,44 +91,40 @@ export class BlockSync {
     return this.target() > this.chain.height();
   }
 
-  /** Asks for the next range if we are behind and nothing is in flight. Call on any height news. */
+  /** Asks for the next ranges if we are behind, up to SYNC_DEPTH in flight. Call on any height news. */
   consider(): void {
-    if (this.inFlight || this.chain.forking()) return;
-    const height = this.chain.height();
-    const peer = this.pickPeer(height);
-    if (!peer) return;
-    if (this.progressStartAt === 0) {
-      this.progressStartAt = this.scheduler.now();
-      this.progressStartHeight = height;
-    }
-    this.request(peer, height + 1, Math.min(peer.height, height + blocksPerRequest(peer)));
+    if (this.chain.forking()) return;
+    while (this.askNext());
   }
 
-  /** Sends get_blocks from..to to `peer` and arms its timeout; nothing else may be in flight. */
+  /** Sends get_blocks from..to to `peer` (a fork resolution's request): whatever sync had asked is no longer wanted. */
   request(peer: PeerConnection, from: number, to: number): void {
-    if (this.inFlight) this.scheduler.cancel(this.inFlight.timer);
-    const timer = this.scheduler.after(this.timings.requestTimeoutMs, () => this.timedOut());
-    this.inFlight = { peer: peer.key, from, to, timer };
-    peer.send({ type: 'get_blocks', from, to });
+    this.dropLive();
+    this.send(peer, from, to);
   }
 
   /**
-   * A `blocks` answer arrived from `peer`: returns whether it answers the
-   * request in flight (which then no longer is). One that starts elsewhere
-   * answers an earlier request to the same peer.
+   * A `blocks` answer arrived from `peer`: whether it answers our oldest
+   * request to that peer (which then no longer waits). One that starts
+   * elsewhere answers something we no longer track.
    */
-  settle(peer: PeerConnection, blocks: readonly { height: number }[]): boolean {
-    const req = this.inFlight;
-    if (!req || req.peer !== peer.key) return false;
-    if (blocks.length > 0 && blocks[0]!.height !== req.from) return false;
+  settle(peer: PeerConnection, blocks: readonly { height: number }[]): AnswerKind {
+    const i = this.asked.findIndex((r) => r.peer === peer.key);
+    const req = this.asked[i];
+    if (req === undefined) return 'unexpected';
+    if (blocks.length > 0 && blocks[0]!.height !== req.from) return 'unexpected';
+    this.asked.splice(i, 1);
     this.scheduler.cancel(req.timer);
-    this.inFlight = undefined;
-    return true;
+    return req.stale ? 'stale' : 'expected';
   }
 
   /** The chain used `useful` blocks of an answer (`expected`: one we asked for); asks for more if need be. */
   afterAnswer(peer: PeerConnection, useful: number, expected: boolean): void {
     if (expected && useful === 0) this.penalise(peer.key, 'answered with no usable blocks');
+    // A range sync asked ahead assumed this answer would take us to its start (a fork
+    // resolution's request, when one runs, is its own business).
+    const next = this.asked.find((r) => !r.stale);
+    if (next && !this.chain.forking() && next.from !== this.chain.height() + 1) this.dropLive();
     this.progress();
     this.consider();
   }
@@ -118,18 +132,55 @@ export class BlockSync {
   /** Call after the chain has dropped whatever it did with this peer. */
   peerClosed(peer: PeerConnection): void {
     this.penalised.delete(peer.key);
-    const req = this.inFlight;
-    if (req && req.peer === peer.key) {
-      this.scheduler.cancel(req.timer);
-      this.inFlight = undefined;
+    for (let i = this.asked.length - 1; i >= 0; i--) {
+      const r = this.asked[i]!;
+      if (r.peer !== peer.key) continue;
+      this.scheduler.cancel(r.timer);
+      this.asked.splice(i, 1);
     }
     this.consider();
   }
 
-  private timedOut(): void {
-    const req = this.inFlight;
-    if (!req) return;
-    this.inFlight = undefined;
+  /** One more range, if one is wanted and allowed: from our height + 1, or after the last one asked. */
+  private askNext(): boolean {
+    let last: Request | undefined;
+    let live = 0;
+    for (const r of this.asked) {
+      if (r.stale) continue;
+      last = r;
+      live++;
+    }
+    const height = this.chain.height();
+    const peer = last ? this.registry.get(last.peer) : this.pickPeer(height);
+    if (!peer) return false;
+    const from = last ? last.to + 1 : height + 1;
+    if (peer.height < from || live >= (peer.line ? 1 : SYNC_DEPTH)) return false;
+    if (this.progressStartAt === 0) {
+      this.progressStartAt = this.scheduler.now();
+      this.progressStartHeight = height;
+    }
+    this.send(peer, from, Math.min(peer.height, from - 1 + blocksPerRequest(peer)));
+    return true;
+  }
+
+  private send(peer: PeerConnection, from: number, to: number): void {
+    const req: Request = { peer: peer.key, from, to, stale: false, timer: this.scheduler.after(this.timings.requestTimeoutMs, () => this.timedOut(req)) };
+    this.asked.push(req);
+    peer.send({ type: 'get_blocks', from, to });
+  }
+
+  /** Every live request becomes stale: kept only to recognise (and drop) its answer until its timeout. */
+  private dropLive(): void {
+    for (const r of this.asked) r.stale = true;
+  }
+
+  private timedOut(req: Request): void {
+    const i = this.asked.indexOf(req);
+    if (i < 0) return;
+    this.asked.splice(i, 1);
+    if (req.stale) return;
+    // The ranges asked after it went to the same peer: asked again of another.
+    this.dropLive();
     const why = `no answer to get_blocks ${req.from}..${req.to} in ${this.timings.requestTimeoutMs} ms`;
     this.penalise(req.peer, why);
     this.chain.requestFailed(req.peer, why);

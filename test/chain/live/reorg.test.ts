@@ -10,11 +10,12 @@ import * as path from 'node:path';
 import { BlockStore } from '../../../src/chain/block-store';
 import { blockHash } from '../../../src/chain/layouts';
 import { signBlock } from '../../../src/chain/signing';
+import { SYNC_DEPTH } from '../../../src/chain/sync';
 import type { Block } from '../../../src/chain/types';
 import { hash, type KeyPair } from '../../../src/crypto';
 import type { Genesis } from '../../../src/chain/genesis';
 import type { Node } from '../../../src/node/node';
-import type { MessageOf } from '../../../src/wire/messages';
+import { LIMITS, type MessageOf } from '../../../src/wire/messages';
 import { removeDir, startNode, tempDir, testGenesis, testKey, waitFor } from '../../support/harness';
 import { RawPeer } from '../../support/raw-peer';
 import { buildChain, linesWith, producerOf } from './support';
@@ -101,10 +102,11 @@ test(`a node ${OURS - ANCESTOR} blocks deep on its own branch searches back to t
     const switches = linesWith(logA, 'switched chains');
     assert.equal(switches.length, 1, logA.join('\n'));
     assert.match(switches[0]!, new RegExp(`old tip ${OURS} .* new tip \\d+ .*ancestor ${ANCESTOR}, depth ${OURS - ANCESTOR}`));
-    // The sync ask from 701, then the search back: 699, 698, 696, 692, 684, 668, 636, 572, 444, 188, 1 (connects),
-    // then the rest of the branch in ranges.
+    // The sync asks from 701 (and, kept in flight, from 1201), then the search back: 699, 698, 696, 692, 684, 668,
+    // 636, 572, 444, 188, 1 (connects), then the rest of the branch in ranges.
     const search = asked.slice(0, asked.indexOf(1) + 1);
-    assert.deepEqual(search, [OURS + 1, OURS - 1, OURS - 2, OURS - 4, OURS - 8, OURS - 16, OURS - 32, OURS - 64, OURS - 128, OURS - 256, OURS - 512, 1]);
+    const syncAsks = [OURS + 1, OURS + 1 + LIMITS.blocksPerAnswer].slice(0, SYNC_DEPTH);
+    assert.deepEqual(search, [...syncAsks, OURS - 1, OURS - 2, OURS - 4, OURS - 8, OURS - 16, OURS - 32, OURS - 64, OURS - 128, OURS - 256, OURS - 512, 1]);
     assert.ok(asked.length - search.length >= 2, `the branch came in several ranges: ${asked.join(', ')}`);
     const got = A.store.getRange(1, THEIRS, Infinity);
     assert.equal(got.length, THEIRS);
