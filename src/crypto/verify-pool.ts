@@ -157,10 +157,15 @@ export class VerifyPool {
     await Promise.all([...this.slots].map((s) => s.settled));
   }
 
-  /** One verdict per check, in order: the same answers verify() gives on the main thread. */
-  verify(checks: readonly SignedMessage[]): Promise<boolean[]> {
+  /**
+   * One verdict per check, in order: the same answers verify() gives on the
+   * main thread. A lazy pool starts its workers here at a batch of
+   * LAZY_START_CHECKS, unless `mayStart` is false (the caller knows the load
+   * will be over before a worker could boot).
+   */
+  verify(checks: readonly SignedMessage[], mayStart = true): Promise<boolean[]> {
     if (checks.length === 0) return Promise.resolve([]);
-    if (!this.started && checks.length >= LAZY_START_CHECKS) this.start();
+    if (!this.started && mayStart && checks.length >= LAZY_START_CHECKS) this.start();
     if (this.slots.size === 0) return Promise.resolve(checks.map((c) => verify(c.publicKey, c.message, c.signature)));
     return new Promise((resolve) => {
       const job: Job = { verdicts: new Array<boolean>(checks.length), pending: 0, resolve };

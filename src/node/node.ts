@@ -6,7 +6,7 @@ import { BlockStore } from '../chain/block-store';
 import { Chain, ChainLimits, DEFAULT_CHAIN_LIMITS } from '../chain/chain';
 import type { Genesis } from '../chain/genesis';
 import { BanList, OffenceKind } from '../chain/misbehaviour';
-import { DEFAULT_SYNC_TIMINGS, SyncTimings } from '../chain/sync';
+import { DEFAULT_SYNC_TIMINGS, SYNC_BLOCKS_FOR_WORKERS, SyncTimings } from '../chain/sync';
 import type { KeyPair } from '../crypto';
 import { LAZY_START_CHECKS, VerifyPool } from '../crypto/verify-pool';
 import { verifyBackendImpl } from '../crypto';
@@ -118,14 +118,14 @@ export class Node implements StatusSource {
       log,
       unknownTypes: new UnknownTypeLog(),
       inboundBudget: this.inboundBudget,
-      ...(pool && { batchVerifier: { checksOf: (msg) => signatureChecks(msg, this.chainView()), verify: (checks) => pool.verify(checks) } }),
+      ...(pool && { batchVerifier: { checksOf: (msg) => signatureChecks(msg, this.chainView()), verify: (checks) => pool.verify(checks, !this.shortSync()) } }),
       chain: () => this.chain.position(),
       handlers: this.domainHandlers(),
       heightSeen: (peer) => {
         this.chain.heightSeen(peer);
-        // A sync is starting: its answers bring up to 500 signatures each, so the workers should be up
-        // before the first one arrives rather than boot while it waits.
-        if (this.chain.sync.behind()) this.verifyPool?.start();
+        // A long sync is starting: its answers bring up to 500 signatures each, so the workers should
+        // be up early rather than boot while it runs. A short one is over before they would help.
+        if (this.chain.sync.remaining() >= SYNC_BLOCKS_FOR_WORKERS) this.verifyPool?.start();
       },
       offence: (peer, kind, detail) => this.offence(peer, kind, detail),
       registry: this.registry,
@@ -243,6 +243,12 @@ export class Node implements StatusSource {
 
   status(): NodeStatus {
     return statusOf(this, this.startedAt);
+  }
+
+  /** A sync under way that will be over before a verify worker could pay for its boot. */
+  private shortSync(): boolean {
+    const left = this.chain.sync.remaining();
+    return left > 0 && left < SYNC_BLOCKS_FOR_WORKERS;
   }
 
   /** What signatureChecks needs of the chain to list only the checks the chain will make. */
