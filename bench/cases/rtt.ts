@@ -13,6 +13,12 @@
 // reasons that are not the node's, while a copy or a seal too many on the
 // hot path still shows as a larger multiple of the floor. The client runs on
 // one core and both far ends on another (support/cpu-placement.ts).
+//
+// The client is a fresh process each run (`bench-worker rtt-client`,
+// support/rtt-client.ts), not the bench process: after the other cases had
+// run in it (relay, sync, memory), its own state moved the ratio from
+// 1.13–1.15 in the first run to 1.26–1.41 in the next two of the same gate,
+// while the same node measured 1.14 from a fresh process right after them.
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import { randomBytes } from '../../src/crypto';
@@ -22,7 +28,7 @@ import { decodeMessage, encodeMessage } from '../../src/wire/messages';
 import type { BenchCase, RowInput } from '../case';
 import { now, percentile, within } from '../measure';
 import { loadSodium, rawAeadRoundTripMicros } from '../support/baselines';
-import { startHelper, stopChild } from '../support/children';
+import { runWorker, startHelper, stopChild } from '../support/children';
 import { benchKey, writeBenchGenesis, writeKeyFile } from '../support/fixtures';
 import { startNode } from '../support/nodes';
 import { TnpPeer } from '../support/tnp-peer';
@@ -102,77 +108,80 @@ function echoClient(socket: Socket): Pinger {
 
 export const rtt: BenchCase = {
   names: ['rtt'],
-  async run(ctx) {
-    const { file, genesis } = writeBenchGenesis(ctx.dir);
-    const dataDir = join(ctx.dir, 'node');
-    writeKeyFile(dataDir, benchKey(2, 1));
-    const node = await startNode({ ...NODE, dataDir, genesisFile: file, allowPlaintext: true });
-    const echo = await startHelper('echo-server', [`${ECHO.ip}:${ECHO.port}`]);
-    const placement = separateCores();
-    let peer: TnpPeer | undefined;
-    let plainPeer: TnpPeer | undefined;
-    let raw: Socket | undefined;
-    try {
-      placement.farEnd(node.pid as number);
-      placement.farEnd(echo.child.pid as number);
-      peer = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: PEER_IP });
-      await peer.handshake(benchKey(3, 1), genesis);
-      const p = peer;
-      const tnp = new Pinger((payload) => p.socket.write(p.frameOf(payload)));
-      peer.takeOver((payload) => tnp.onPayload(payload));
-      plainPeer = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: PLAIN_PEER_IP, plaintext: true });
-      await plainPeer.handshake(benchKey(3, 4), genesis);
-      const q = plainPeer;
-      const plain = new Pinger((payload) => q.socket.write(q.frameOf(payload)));
-      plainPeer.takeOver((payload) => plain.onPayload(payload));
-      const rawSocket = connect({ host: ECHO.ip, port: ECHO.port, localAddress: PEER_IP });
-      raw = rawSocket;
-      await new Promise<void>((resolve, reject) => rawSocket.once('connect', resolve).once('error', reject));
-      rawSocket.setNoDelay(true);
-      const baseline = echoClient(rawSocket);
-
-      for (let i = 0; i < WARMUP; i++) {
-        await tnp.roundTrip();
-        await plain.roundTrip();
-        await baseline.roundTrip();
-      }
-      const a: number[] = [];
-      const b: number[] = [];
-      const c: number[] = [];
-      const samples = new Map([[tnp, a], [baseline, b], [plain, c]]);
-      const t0 = now();
-      for (let block = 0; block < SAMPLES / BLOCK && (block < 6 || now() - t0 < TIME_BUDGET_MS); block++) {
-        // The three in rotating order, so none always follows the same one.
-        const order = [tnp, baseline, plain];
-        for (let k = 0; k < block % 3; k++) order.push(order.shift() as Pinger);
-        for (const pinger of order) for (let i = 0; i < BLOCK; i++) samples.get(pinger)!.push(await pinger.roundTrip());
-      }
-      const note = `raw TCP echo process, ${placement.description}, same ${4 + SEAL_OVERHEAD + encodeMessage({ type: 'ping', nonce: Buffer.alloc(8), time: Date.now(), height: 0 }).length}-byte sealed frame, sealed and opened by the client for both, ${a.length} samples each`;
-      const rows: RowInput[] = [];
-      for (const [metric, p] of [['p50', 50], ['p99', 99]] as const) {
-        const figure = percentile(a, p);
-        const base = percentile(b, p);
-        rows.push({ case: 'rtt', metric: `${metric}_ratio`, figure, unit: 'µs', baseline: base, baselineUnit: 'µs', ratio: figure / base, note });
-      }
-      const extra = percentile(a, 50) - percentile(c, 50);
-      const floor = aeadFloor();
-      rows.push({
-        case: 'rtt',
-        metric: 'encryption_p50',
-        figure: extra,
-        unit: 'µs added',
-        baseline: floor.micros,
-        baselineUnit: `µs ${floor.by}`,
-        ratio: extra / floor.micros,
-        note: `encrypted p50 ${percentile(a, 50).toFixed(1)} µs − plaintext p50 ${percentile(c, 50).toFixed(1)} µs (a plaintext peer of the same --allow-plaintext node, same blocks, ${c.length} samples) = ${extra.toFixed(1)} µs, ${(extra / ENCRYPTION_ALLOWANCE_US).toFixed(2)}× issue 12's ${ENCRYPTION_ALLOWANCE_US} µs; baseline: 2 seals + 2 opens of the ping and pong payloads by ${floor.by}`,
-      });
-      return rows;
-    } finally {
-      placement.release();
-      peer?.destroy();
-      plainPeer?.destroy();
-      raw?.destroy();
-      await Promise.all([node.stop(), stopChild(echo.child)]);
-    }
-  },
+  run: (ctx) => runWorker<RowInput[]>('rtt-client', [ctx.dir], process.env),
 };
+
+/** The whole measurement, in the process that acts as the client (support/rtt-client.ts): node and echo started, pinned, pinged. */
+export async function measureRtt(dir: string): Promise<RowInput[]> {
+  const { file, genesis } = writeBenchGenesis(dir);
+  const dataDir = join(dir, 'node');
+  writeKeyFile(dataDir, benchKey(2, 1));
+  const node = await startNode({ ...NODE, dataDir, genesisFile: file, allowPlaintext: true });
+  const echo = await startHelper('echo-server', [`${ECHO.ip}:${ECHO.port}`]);
+  const placement = separateCores();
+  let peer: TnpPeer | undefined;
+  let plainPeer: TnpPeer | undefined;
+  let raw: Socket | undefined;
+  try {
+    placement.farEnd(node.pid as number);
+    placement.farEnd(echo.child.pid as number);
+    peer = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: PEER_IP });
+    await peer.handshake(benchKey(3, 1), genesis);
+    const p = peer;
+    const tnp = new Pinger((payload) => p.socket.write(p.frameOf(payload)));
+    peer.takeOver((payload) => tnp.onPayload(payload));
+    plainPeer = await TnpPeer.connect({ host: NODE.ip, port: NODE.port, localAddress: PLAIN_PEER_IP, plaintext: true });
+    await plainPeer.handshake(benchKey(3, 4), genesis);
+    const q = plainPeer;
+    const plain = new Pinger((payload) => q.socket.write(q.frameOf(payload)));
+    plainPeer.takeOver((payload) => plain.onPayload(payload));
+    const rawSocket = connect({ host: ECHO.ip, port: ECHO.port, localAddress: PEER_IP });
+    raw = rawSocket;
+    await new Promise<void>((resolve, reject) => rawSocket.once('connect', resolve).once('error', reject));
+    rawSocket.setNoDelay(true);
+    const baseline = echoClient(rawSocket);
+
+    for (let i = 0; i < WARMUP; i++) {
+      await tnp.roundTrip();
+      await plain.roundTrip();
+      await baseline.roundTrip();
+    }
+    const a: number[] = [];
+    const b: number[] = [];
+    const c: number[] = [];
+    const samples = new Map([[tnp, a], [baseline, b], [plain, c]]);
+    const t0 = now();
+    for (let block = 0; block < SAMPLES / BLOCK && (block < 6 || now() - t0 < TIME_BUDGET_MS); block++) {
+      // The three in rotating order, so none always follows the same one.
+      const order = [tnp, baseline, plain];
+      for (let k = 0; k < block % 3; k++) order.push(order.shift() as Pinger);
+      for (const pinger of order) for (let i = 0; i < BLOCK; i++) samples.get(pinger)!.push(await pinger.roundTrip());
+    }
+    const note = `raw TCP echo process, ${placement.description}, same ${4 + SEAL_OVERHEAD + encodeMessage({ type: 'ping', nonce: Buffer.alloc(8), time: Date.now(), height: 0 }).length}-byte sealed frame, sealed and opened by the client for both, ${a.length} samples each`;
+    const rows: RowInput[] = [];
+    for (const [metric, p] of [['p50', 50], ['p99', 99]] as const) {
+      const figure = percentile(a, p);
+      const base = percentile(b, p);
+      rows.push({ case: 'rtt', metric: `${metric}_ratio`, figure, unit: 'µs', baseline: base, baselineUnit: 'µs', ratio: figure / base, note });
+    }
+    const extra = percentile(a, 50) - percentile(c, 50);
+    const floor = aeadFloor();
+    rows.push({
+      case: 'rtt',
+      metric: 'encryption_p50',
+      figure: extra,
+      unit: 'µs added',
+      baseline: floor.micros,
+      baselineUnit: `µs ${floor.by}`,
+      ratio: extra / floor.micros,
+      note: `encrypted p50 ${percentile(a, 50).toFixed(1)} µs − plaintext p50 ${percentile(c, 50).toFixed(1)} µs (a plaintext peer of the same --allow-plaintext node, same blocks, ${c.length} samples) = ${extra.toFixed(1)} µs, ${(extra / ENCRYPTION_ALLOWANCE_US).toFixed(2)}× issue 12's ${ENCRYPTION_ALLOWANCE_US} µs; baseline: 2 seals + 2 opens of the ping and pong payloads by ${floor.by}`,
+    });
+    return rows;
+  } finally {
+    placement.release();
+    peer?.destroy();
+    plainPeer?.destroy();
+    raw?.destroy();
+    await Promise.all([node.stop(), stopChild(echo.child)]);
+  }
+}
