@@ -4,7 +4,6 @@
 // cannot load (never built: no compiler; a prebuild for another libc; a
 // single-file bundle with no native/ beside it) the reason is kept, and the
 // selectors report it with the fallback they took.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Addon {
@@ -61,14 +60,8 @@ export function loadAddon(): AddonLoad {
   return loaded;
 }
 
-/** Where `npm ci` builds the addon (native/install.js): loaded straight from there when present. */
-const BUILT_ADDON = path.join(ADDON_DIR, 'build', 'Release', 'timenode.node');
-
 function tryLoad(): AddonLoad {
   try {
-    // `start` loads the addon before it restarts itself (src/node/process-setup.ts), so every ms
-    // here is paid twice: requiring node-gyp-build alone cost 3.4 ms, the addon itself 1.9.
-    if (existsSync(BUILT_ADDON)) return { addon: require(BUILT_ADDON) as Addon };
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     return { addon: nodeGypBuild(ADDON_DIR) as Addon };
   } catch (err) {
