@@ -104,7 +104,7 @@ export class BlockSync {
 
   /** True while some peer claims more blocks than we have: producing now would fork. */
   behind(): boolean {
-    return this.target() > this.chain.height();
+    return this.remaining() > 0;
   }
 
   /** Asks for the next ranges if we are behind, up to SYNC_DEPTH in flight. Call on any height news. */

@@ -49,6 +49,12 @@ export interface VerifyPoolOptions {
    * comes: a node that is idle (or sees a trickle) pays no worker's RSS.
    */
   lazy?: boolean;
+  /**
+   * Asked when a lazy pool would start: true keeps the workers down for now
+   * (the load will be over before one could boot). Asked only then, never
+   * per batch once they run.
+   */
+  holdStart?: () => boolean;
   /** Tests only: a worker that meets this exact message exits mid-chunk, to prove the redo. */
   crashOnMessage?: Uint8Array;
 }
@@ -157,15 +163,10 @@ export class VerifyPool {
     await Promise.all([...this.slots].map((s) => s.settled));
   }
 
-  /**
-   * One verdict per check, in order: the same answers verify() gives on the
-   * main thread. A lazy pool starts its workers here at a batch of
-   * LAZY_START_CHECKS, unless `mayStart` is false (the caller knows the load
-   * will be over before a worker could boot).
-   */
-  verify(checks: readonly SignedMessage[], mayStart = true): Promise<boolean[]> {
+  /** One verdict per check, in order: the same answers verify() gives on the main thread. */
+  verify(checks: readonly SignedMessage[]): Promise<boolean[]> {
     if (checks.length === 0) return Promise.resolve([]);
-    if (!this.started && mayStart && checks.length >= LAZY_START_CHECKS) this.start();
+    if (!this.started && checks.length >= LAZY_START_CHECKS && !this.opts.holdStart?.()) this.start();
     if (this.slots.size === 0) return Promise.resolve(checks.map((c) => verify(c.publicKey, c.message, c.signature)));
     return new Promise((resolve) => {
       const job: Job = { verdicts: new Array<boolean>(checks.length), pending: 0, resolve };

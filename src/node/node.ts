@@ -86,7 +86,8 @@ export class Node implements StatusSource {
     this.port = listen.port;
     this.inboundBudget = new InboundBudget(config.limits.inboundBufferBytes);
     const threads = config.limits.verifyThreads;
-    this.verifyPool = threads > 0 ? new VerifyPool({ threads, chunkSize: config.limits.verifyChunk, lazy: true, warn: (line) => log.warn(line) }) : undefined;
+    this.verifyPool =
+      threads > 0 ? new VerifyPool({ threads, chunkSize: config.limits.verifyChunk, lazy: true, holdStart: () => this.shortSync(), warn: (line) => log.warn(line) }) : undefined;
     const pool = this.verifyPool;
     this.store = BlockStore.open(opts.dataDir, genesis.hash);
     const report = this.store.openReport;
@@ -118,7 +119,7 @@ export class Node implements StatusSource {
       log,
       unknownTypes: new UnknownTypeLog(),
       inboundBudget: this.inboundBudget,
-      ...(pool && { batchVerifier: { checksOf: (msg) => signatureChecks(msg, this.chainView()), verify: (checks) => pool.verify(checks, !this.shortSync()) } }),
+      ...(pool && { batchVerifier: { checksOf: (msg) => signatureChecks(msg, this.chainView()), verify: (checks) => pool.verify(checks) } }),
       chain: () => this.chain.position(),
       handlers: this.domainHandlers(),
       heightSeen: (peer) => {
