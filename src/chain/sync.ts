@@ -43,6 +43,14 @@ export const SYNC_BLOCKS_FOR_WORKERS = 10_000;
 /** Ranges asked of one TCP peer at once; a serial line gets one (each answer may hold the line for seconds). */
 export const SYNC_DEPTH = 2;
 
+/**
+ * Stale requests kept to recognise their answers. A peer that answers out of
+ * order (skipping the ranges that went stale) would otherwise leave two more
+ * behind at every short answer, each for a request timeout; beyond this the
+ * oldest is forgotten, and its answer, if it comes, is one we did not ask for.
+ */
+export const MAX_STALE_REQUESTS = 4 * SYNC_DEPTH;
+
 interface Request {
   peer: string;
   from: number;
@@ -66,7 +74,7 @@ export interface SyncTarget {
 }
 
 export class BlockSync {
-  /** Requests not yet answered, oldest first (a peer answers in order); at most SYNC_DEPTH live per peer, and stale ones die by their timeout. */
+  /** Requests not yet answered, oldest first (a peer answers in order): at most SYNC_DEPTH live, and MAX_STALE_REQUESTS stale ones that die by their timeout. */
   private readonly asked: Request[] = [];
   /** Peers that timed out or had nothing, until when they are skipped. Bounded by the peer count: entries die with their connections. */
   private readonly penalised = new Map<string, number>();
@@ -83,6 +91,11 @@ export class BlockSync {
     log: Logger,
   ) {
     this.log = log.child('sync');
+  }
+
+  /** Requests awaiting an answer, stale ones included: at most SYNC_DEPTH live and MAX_STALE_REQUESTS stale. */
+  get trackedRequests(): number {
+    return this.asked.length;
   }
 
   get requesting(): { peer: string; from: number; to: number } | undefined {
@@ -185,9 +198,10 @@ export class BlockSync {
     peer.send({ type: 'get_blocks', from, to });
   }
 
-  /** Every live request becomes stale: kept only to recognise (and drop) its answer until its timeout. */
+  /** Every live request becomes stale: kept only to recognise (and drop) its answer until its timeout, the oldest beyond the bound forgotten. */
   private dropLive(): void {
     for (const r of this.asked) r.stale = true;
+    while (this.asked.length > MAX_STALE_REQUESTS) this.scheduler.cancel(this.asked.shift()!.timer);
   }
 
   private timedOut(req: Request): void {

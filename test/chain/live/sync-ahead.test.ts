@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blockHash } from '../../../src/chain/layouts';
-import { SYNC_DEPTH } from '../../../src/chain/sync';
+import { MAX_STALE_REQUESTS, SYNC_DEPTH } from '../../../src/chain/sync';
 import type { Node } from '../../../src/node/node';
 import type { MessageOf } from '../../../src/wire/messages';
 import { startNode, testGenesis, testKey, waitFor } from '../../support/harness';
@@ -85,6 +85,31 @@ test('a short answer makes the range asked after it stale: its answer is dropped
     assert.equal(A.bans.scoredCount, 0, 'answering a range that went stale is no offence');
     assert.deepEqual(linesWith(logA, `asking another peer: ${S_IP}`), [], 'and costs S no penalty');
     assert.ok(S.isOpen, 'S stays connected');
+  } finally {
+    await closeAll([S]);
+    await A.stop();
+  }
+});
+
+test(`a peer that answers only the newest range, short, leaves at most ${MAX_STALE_REQUESTS} stale requests behind, whatever the number of answers`, async () => {
+  const logA: string[] = [];
+  const { A, S } = await behindA(logA);
+  const ROUNDS = 40;
+  const STEP = 10;
+  let most = 0;
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const from = round * STEP + 1;
+      // Each short answer leaves the range asked after it stale; S never answers those.
+      await waitFor(`A asks from ${from}`, () => asked(S).some((r) => r.startsWith(`${from}..`)));
+      S.sendMessage({ type: 'blocks', blocks: chain.slice(from - 1, from - 1 + STEP) });
+      await waitFor(`A at height ${from - 1 + STEP}`, () => A.status().height === from - 1 + STEP);
+      most = Math.max(most, A.chain.sync.trackedRequests);
+    }
+    assert.equal(A.status().height, ROUNDS * STEP, 'every short answer was stored');
+    assert.ok(most <= MAX_STALE_REQUESTS + SYNC_DEPTH, `at most ${MAX_STALE_REQUESTS} stale + ${SYNC_DEPTH} live requests tracked, saw ${most}`);
+    assert.ok(most > SYNC_DEPTH, `stale requests were kept at all (saw ${most}): the bound is what held them`);
+    assert.equal(A.bans.scoredCount, 0);
   } finally {
     await closeAll([S]);
     await A.stop();
