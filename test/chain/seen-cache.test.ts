@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeenCache } from '../../src/chain/seen-cache';
+import { relayId, SeenCache } from '../../src/chain/seen-cache';
 
 test('seen cache: add reports new once, has remembers', () => {
   const c = new SeenCache(10);
-  const id = Buffer.alloc(32, 7);
+  const id = relayId('tx', Buffer.alloc(32, 7));
   assert.equal(c.has(id), false);
   assert.equal(c.add(id), true);
-  assert.equal(c.add(Buffer.alloc(32, 7)), false, 'an equal Buffer is the same identity');
+  assert.equal(c.add(relayId('tx', Buffer.alloc(32, 7))), false, 'equal bytes are the same identity');
   assert.equal(c.has(id), true);
   assert.equal(c.size, 1);
 });
@@ -43,12 +43,16 @@ test('seen cache: stays at its bound under a long stream', () => {
   assert.equal(c.has('id-9899'), false);
 });
 
-test('seen cache: Buffer and string ids never collide', () => {
-  const c = new SeenCache(10);
-  assert.equal(c.add(Buffer.from('xy', 'latin1')), true);
-  assert.equal(c.has('xy'), false);
-  assert.equal(c.add('xy'), true);
-  assert.equal(c.size, 2);
+test('relay ids: one flat latin1 character per byte, kinds and counters kept apart', () => {
+  const bytes = Buffer.alloc(32, 0xe9);
+  const tx = relayId('tx', bytes);
+  assert.equal(tx.length, 33);
+  assert.equal(Buffer.from(tx, 'latin1').subarray(1).equals(bytes), true, 'the id bytes, one character each');
+  assert.notEqual(relayId('vote', bytes), tx, 'a vote and a tx with the same id bytes are two objects');
+  assert.notEqual(relayId('heartbeat', bytes, 7), relayId('heartbeat', bytes, 8));
+  assert.notEqual(relayId('heartbeat', bytes, 7), relayId('masternode', bytes, 7));
+  assert.equal(relayId('heartbeat', bytes, 12).length, 35);
+  assert.throws(() => relayId('block', Buffer.alloc(31)), /a block relay id is 32 bytes, got 31/);
 });
 
 test('seen cache: refuses a non-positive bound', () => {
