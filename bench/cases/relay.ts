@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { BenchCase, RowInput } from '../case';
 import { now, sleep } from '../measure';
 import { verifyRate } from '../support/baselines';
-import { startHelper, stopChild } from '../support/children';
+import { runWorker, startHelper, stopChild } from '../support/children';
 import { benchKey, signedTxs, writeBenchGenesis, writeKeyFile } from '../support/fixtures';
 import { startNode } from '../support/nodes';
 import { TnpPeer } from '../support/tnp-peer';
@@ -26,9 +26,9 @@ const SINK = { ip: '127.0.11.4', port: 24710 };
 const TXS = 12_000;
 /** Txs relayed before the clock starts (distinct from the timed ones, so none is a duplicate). */
 const WARMUP_TXS = 12_000;
-const PASSES = 2;
+const PASSES = 3;
 /** With the encrypted/plaintext comparison: one pass more, as a ratio of two best-ofs is noisier than one figure. */
-const PASSES_WITH_PLAINTEXT = 3;
+const PASSES_WITH_PLAINTEXT = 4;
 /** The pipe is some 50× faster: more frames keep its run long enough to time. */
 const PIPE_REPEAT = 10;
 /** A run ends when B has everything, or nothing came for this long (relays dropped). */
@@ -129,68 +129,76 @@ async function throughPipe(frames: Buffer, expected: number, payloadBytes: numbe
   }
 }
 
+/** The rows a run may ask for; the client measures those asked (the plaintext passes and the pipe cost time). */
+const RELAY_KEYS = ['relay.txs_per_verify', 'relay.encrypted_ratio', 'relay.txs_per_pipe', 'relay.mb_per_s'];
+/** Four passes of two node runs each, and a pipe: minutes on a slow board. */
+const CLIENT_TIMEOUT_MS = 300_000;
+
 export const relay: BenchCase = {
   names: ['relay'],
-  async run(ctx) {
-    const all = signedTxs(WARMUP_TXS + TXS, 1);
-    const set = { frames: all.frames.slice(WARMUP_TXS), frameBytes: all.frameBytes };
-    const warmup = all.frames.slice(0, WARMUP_TXS).map((f) => f.subarray(4));
-    const frames = Buffer.concat(set.frames);
-    const payloadBytes = set.frameBytes - 4;
-    // Best of the passes for the figure and of one more for the baseline: on a shared
-    // machine the least disturbed pass is the one that measures the code.
-    const verifies = [verifyRate()];
-    const payloads = set.frames.map((f) => f.subarray(4));
-    const withPlain = ctx.wanted('relay.encrypted_ratio');
-    let txsPerSec = 0;
-    let plainPerSec = 0;
-    const passes = withPlain ? PASSES_WITH_PLAINTEXT : PASSES;
-    for (let pass = 0; pass < passes; pass++) {
-      // Encrypted first on even passes, plaintext first on odd ones: drift on a shared machine hits both alike.
-      const order = !withPlain ? [false] : pass % 2 === 0 ? [false, true] : [true, false];
-      for (const plaintext of order) {
-        const flow = await throughNode(join(ctx.dir, `pass-${pass}-${plaintext ? "plain" : "sealed"}`), warmup, payloads, TXS, payloadBytes, plaintext);
-        const perSec = (flow.count * 1000) / flow.ms;
-        if (plaintext) plainPerSec = Math.max(plainPerSec, perSec);
-        else txsPerSec = Math.max(txsPerSec, perSec);
-      }
-      verifies.push(verifyRate());
+  run: (ctx) => runWorker<RowInput[]>('case-client', ['relay', ctx.dir, ...RELAY_KEYS.filter((k) => ctx.wanted(k))], process.env, CLIENT_TIMEOUT_MS),
+};
+
+/** The whole measurement, in the process that acts as peers A and B (support/case-client.ts). */
+export async function measureRelay(dir: string, wanted: (key: string) => boolean): Promise<RowInput[]> {
+  const all = signedTxs(WARMUP_TXS + TXS, 1);
+  const set = { frames: all.frames.slice(WARMUP_TXS), frameBytes: all.frameBytes };
+  const warmup = all.frames.slice(0, WARMUP_TXS).map((f) => f.subarray(4));
+  const frames = Buffer.concat(set.frames);
+  const payloadBytes = set.frameBytes - 4;
+  // Best of the passes for the figure and of one more for the baseline: on a shared
+  // machine the least disturbed pass is the one that measures the code.
+  const verifies = [verifyRate()];
+  const payloads = set.frames.map((f) => f.subarray(4));
+  const withPlain = wanted('relay.encrypted_ratio');
+  let txsPerSec = 0;
+  let plainPerSec = 0;
+  const passes = withPlain ? PASSES_WITH_PLAINTEXT : PASSES;
+  for (let pass = 0; pass < passes; pass++) {
+    // Encrypted first on even passes, plaintext first on odd ones: drift on a shared machine hits both alike.
+    const order = !withPlain ? [false] : pass % 2 === 0 ? [false, true] : [true, false];
+    for (const plaintext of order) {
+      const flow = await throughNode(join(dir, `pass-${pass}-${plaintext ? "plain" : "sealed"}`), warmup, payloads, TXS, payloadBytes, plaintext);
+      const perSec = (flow.count * 1000) / flow.ms;
+      if (plaintext) plainPerSec = Math.max(plainPerSec, perSec);
+      else txsPerSec = Math.max(txsPerSec, perSec);
     }
-    const verifyPerSec = Math.max(...verifies);
-    const mb = (perSec: number): number => (perSec * set.frameBytes) / 1e6;
-    const rows: RowInput[] = [];
-    const impl = cryptoBackends().find((c) => c.path === 'verify');
+    verifies.push(verifyRate());
+  }
+  const verifyPerSec = Math.max(...verifies);
+  const mb = (perSec: number): number => (perSec * set.frameBytes) / 1e6;
+  const rows: RowInput[] = [];
+  const impl = cryptoBackends().find((c) => c.path === 'verify');
+  rows.push({
+    case: 'relay',
+    metric: 'txs_per_verify',
+    figure: txsPerSec,
+    unit: 'tx/s',
+    baseline: verifyPerSec,
+    baselineUnit: 'verify/s',
+    ratio: txsPerSec / verifyPerSec,
+    note: `Ed25519 verify on one core (${impl ? `${impl.kind}: ${impl.impl}` : 'default backend'}); ${TXS} txs of ${set.frameBytes} B after ${WARMUP_TXS} untimed, best of ${passes} passes`,
+  });
+  if (withPlain) {
+    const aead = cryptoBackends().find((c) => c.path === 'aead');
     rows.push({
       case: 'relay',
-      metric: 'txs_per_verify',
+      metric: 'encrypted_ratio',
       figure: txsPerSec,
       unit: 'tx/s',
-      baseline: verifyPerSec,
-      baselineUnit: 'verify/s',
-      ratio: txsPerSec / verifyPerSec,
-      note: `Ed25519 verify on one core (${impl ? `${impl.kind}: ${impl.impl}` : 'default backend'}); ${TXS} txs of ${set.frameBytes} B after ${WARMUP_TXS} untimed, best of ${passes} passes`,
+      baseline: plainPerSec,
+      baselineUnit: 'tx/s',
+      ratio: txsPerSec / plainPerSec,
+      note: `the same relay in clear (node --allow-plaintext, plaintext peers), same passes; frames sealed on ${aead ? `${aead.kind}: ${aead.impl}` : 'default backend'}; best of ${passes} each`,
     });
-    if (withPlain) {
-      const aead = cryptoBackends().find((c) => c.path === 'aead');
-      rows.push({
-        case: 'relay',
-        metric: 'encrypted_ratio',
-        figure: txsPerSec,
-        unit: 'tx/s',
-        baseline: plainPerSec,
-        baselineUnit: 'tx/s',
-        ratio: txsPerSec / plainPerSec,
-        note: `the same relay in clear (node --allow-plaintext, plaintext peers), same passes; frames sealed on ${aead ? `${aead.kind}: ${aead.impl}` : 'default backend'}; best of ${passes} each`,
-      });
-    }
-    if (ctx.wanted('relay.txs_per_pipe') || ctx.wanted('relay.mb_per_s')) {
-      const repeated = Buffer.concat(Array.from({ length: PIPE_REPEAT }, () => frames));
-      const pipe = await throughPipe(repeated, TXS * PIPE_REPEAT, payloadBytes);
-      const pipePerSec = (pipe.count * 1000) / pipe.ms;
-      const note = `raw length-prefixed frame pipe process, same frames (${TXS * PIPE_REPEAT})`;
-      rows.push({ case: 'relay', metric: 'txs_per_pipe', figure: txsPerSec, unit: 'tx/s', baseline: pipePerSec, baselineUnit: 'frames/s', ratio: txsPerSec / pipePerSec, note });
-      rows.push({ case: 'relay', metric: 'mb_per_s', figure: mb(txsPerSec), unit: 'MB/s', baseline: mb(pipePerSec), baselineUnit: 'MB/s', ratio: txsPerSec / pipePerSec, note });
-    }
-    return rows;
-  },
-};
+  }
+  if (wanted('relay.txs_per_pipe') || wanted('relay.mb_per_s')) {
+    const repeated = Buffer.concat(Array.from({ length: PIPE_REPEAT }, () => frames));
+    const pipe = await throughPipe(repeated, TXS * PIPE_REPEAT, payloadBytes);
+    const pipePerSec = (pipe.count * 1000) / pipe.ms;
+    const note = `raw length-prefixed frame pipe process, same frames (${TXS * PIPE_REPEAT})`;
+    rows.push({ case: 'relay', metric: 'txs_per_pipe', figure: txsPerSec, unit: 'tx/s', baseline: pipePerSec, baselineUnit: 'frames/s', ratio: txsPerSec / pipePerSec, note });
+    rows.push({ case: 'relay', metric: 'mb_per_s', figure: mb(txsPerSec), unit: 'MB/s', baseline: mb(pipePerSec), baselineUnit: 'MB/s', ratio: txsPerSec / pipePerSec, note });
+  }
+  return rows;
+}

@@ -14,8 +14,8 @@
 // hot path still shows as a larger multiple of the floor. The client runs on
 // one core and both far ends on another (support/cpu-placement.ts).
 //
-// The client is a fresh process each run (`bench-worker rtt-client`,
-// support/rtt-client.ts), not the bench process: after the other cases had
+// The client is a fresh process each run (`bench-worker case-client rtt`,
+// support/case-client.ts), not the bench process: after the other cases had
 // run in it (relay, sync, memory), its own state moved the ratio from
 // 1.13–1.15 in the first run to 1.26–1.41 in the next two of the same gate,
 // while the same node measured 1.14 from a fresh process right after them.
@@ -108,10 +108,10 @@ function echoClient(socket: Socket): Pinger {
 
 export const rtt: BenchCase = {
   names: ['rtt'],
-  run: (ctx) => runWorker<RowInput[]>('rtt-client', [ctx.dir], process.env),
+  run: (ctx) => runWorker<RowInput[]>('case-client', ['rtt', ctx.dir], process.env),
 };
 
-/** The whole measurement, in the process that acts as the client (support/rtt-client.ts): node and echo started, pinned, pinged. */
+/** The whole measurement, in the process that acts as the client (support/case-client.ts): node and echo started, pinned, pinged. */
 export async function measureRtt(dir: string): Promise<RowInput[]> {
   const { file, genesis } = writeBenchGenesis(dir);
   const dataDir = join(dir, 'node');

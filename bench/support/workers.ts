@@ -16,7 +16,7 @@ export const WORKERS: Record<string, () => Worker> = {
   'echo-server': () => (require('./echo-server') as typeof import('./echo-server')).main,
   'frame-pipe': () => (require('./frame-pipe') as typeof import('./frame-pipe')).main,
   'crypto-worker': () => (require('./crypto-worker') as typeof import('./crypto-worker')).main,
-  'rtt-client': () => (require('./rtt-client') as typeof import('./rtt-client')).main,
+  'case-client': () => (require('./case-client') as typeof import('./case-client')).main,
 };
 
 export const WORKER_NAMES = Object.keys(WORKERS);
