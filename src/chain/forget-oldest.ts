@@ -30,6 +30,11 @@ export class OldestFirst<K> {
 
   /** Deletes the oldest keys until at most `max` are held, handing each to `onForget` once deleted. */
   forgetTo(max: number, onForget?: (key: K) => void): void {
+    // The common case under no pressure, without the two closures below: the seen-cache asks on every relay.
+    if (this.collection.size <= max) {
+      this.releaseShrunk();
+      return;
+    }
     this.forgetWhile(
       () => this.collection.size > max,
       (key) => {
@@ -44,12 +49,16 @@ export class OldestFirst<K> {
    * it (the tx pool removes an entry with its locks and bytes).
    */
   forgetWhile(tooFull: () => boolean, forget: (key: K) => void): void {
-    if (this.cursor !== undefined && this.collection.size <= this.sizeAtCursor / 2) this.cursor = undefined;
+    this.releaseShrunk();
     while (tooFull()) {
       const key = this.oldest();
       if (key === undefined) return;
       forget(key);
     }
+  }
+
+  private releaseShrunk(): void {
+    if (this.cursor !== undefined && this.collection.size <= this.sizeAtCursor / 2) this.cursor = undefined;
   }
 
   /** The oldest key still held; every key the cursor has passed is gone, as forgetWhile requires. */
