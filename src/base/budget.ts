@@ -10,8 +10,9 @@ export const MIN_MAX_MEMORY_MB = 16;
  * Bytes one entry costs (V8 heap plus the Buffer memory it pins), measured by
  * test/slow/fixtures/cost-probe.ts and checked by test/memory/bounds.test.ts,
  * with a margin: a seen-cache id is a 33-character latin1 string in a Set
- * (measured 89; spelled `t:<hex>` behind a tag it was 196); a pooled 1-in/1-out tx decoded from the wire, with its lock entry
- * (2100 native crypto, 2190 JS); an address entry (145 IPv4, 168 IPv6).
+ * (measured 89; as `t:<hex>` behind a tag it was 196); a pooled 1-in/1-out
+ * tx decoded from the wire, with its lock entry (2100 native crypto, 2190
+ * JS); an address entry (145 IPv4, 168 IPv6).
  * poolHeapPerCountedByte: what a pooled tx costs per byte the pool counts
  * against maxBytes (txBytes): 11.9 for 1 input, 10.0 for 8, 7.5 for 64.
  */

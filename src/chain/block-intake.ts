@@ -13,7 +13,6 @@ import type { Genesis } from './genesis';
 import { blockHash } from './layouts';
 import { ForkResolver, type ChainSwitch } from './reorg';
 import type { Relay } from './relay';
-import { relayId } from './seen-cache';
 import { verifyBlockSig } from './signing';
 import type { BlockSync } from './sync';
 import type { Block } from './types';
@@ -70,7 +69,7 @@ export class BlockIntake {
       const verdict = validateBlock(block, tip, this.deps.genesis, this.deps.now());
       if (verdict.ok) {
         this.deps.append([block]);
-        this.deps.relay.relay(relayId('block', verdict.hash), { type: 'block', block }, peer.key);
+        this.deps.relay.relay({ type: 'block', block }, verdict.hash, peer.key);
       } else if (verdict.rule === 'prev' && tip.height > 0) {
         // A longer chain that does not continue ours: find where it forked off (started
         // before the height is noted, so that sync leaves the asking to the resolution).
@@ -148,7 +147,7 @@ export class BlockIntake {
     }
     if (accepted.length > 0) {
       this.deps.append(accepted);
-      for (const block of accepted) this.deps.relay.remember(relayId('block', blockHash(block)));
+      for (const block of accepted) this.deps.relay.remember('block', blockHash(block));
     }
     return accepted.length;
   }
@@ -198,7 +197,7 @@ export class BlockIntake {
     const trigger = change.trigger;
     if (trigger) {
       const hash = blockHash(trigger);
-      if (this.deps.blockAt(trigger.height)?.hash.equals(hash)) this.deps.relay.relay(relayId('block', hash), { type: 'block', block: trigger }, change.peer.key);
+      if (this.deps.blockAt(trigger.height)?.hash.equals(hash)) this.deps.relay.relay({ type: 'block', block: trigger }, hash, change.peer.key);
     }
     this.deps.replaced(change.ancestor);
     const tip = this.tip();

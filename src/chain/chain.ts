@@ -18,7 +18,6 @@ import { MasternodeRegistry } from './masternodes';
 import { MasternodeDuty } from './masternode-duty';
 import { BlockProducer } from './producer';
 import { Relay } from './relay';
-import { relayId } from './seen-cache';
 import { BlockSync, SyncTimings } from './sync';
 import { TxPool, TxPoolLimits } from './tx-pool';
 import type { Ann, Block, Hb, Tx, TxInput, Vote } from './types';
@@ -249,7 +248,7 @@ export class Chain {
       return verdict;
     }
     if (verdict.kind !== 'accepted') return verdict;
-    this.relay.relayEncoded(relayId('tx', verdict.txid), 'tx', verdict.payload, peer?.key);
+    this.relay.relayEncodedTx(verdict.payload, verdict.txid, peer?.key);
     if (!verdict.conflict) this.hint(tx.inputs, 'locked', verdict.txid);
     const vote = this.isMasternode ? this.pool.voteFor(this.deps.keys, verdict.txid) : undefined;
     if (vote) this.acceptVote(undefined, vote);
@@ -263,7 +262,7 @@ export class Chain {
       return;
     }
     if (verdict.kind !== 'counted') return;
-    this.relay.relay(relayId('vote', voteId(vote)), { type: 'vote', vote }, peer?.key);
+    this.relay.relay({ type: 'vote', vote }, voteId(vote), peer?.key);
     // We saw the quorum first (as far as we know): send the proof (§5).
     if (verdict.finalizedNow) this.onFinal(vote.txid, verdict.finalizedNow, verdict.spent ?? [], undefined);
   }
@@ -271,7 +270,7 @@ export class Chain {
   private onFinal(txid: Buffer, votes: Vote[], spent: TxInput[], from: PeerConnection | undefined): void {
     this.counters.finalized++;
     this.log.info(`tx ${hex(txid).slice(0, 16)} finalized`, { votes: votes.length });
-    this.relay.relay(relayId('finalized', txid), { type: 'finalized', txid, votes }, from?.key);
+    this.relay.relay({ type: 'finalized', txid, votes }, txid, from?.key);
     this.hint(spent, 'spent', txid);
   }
 
@@ -288,7 +287,7 @@ export class Chain {
       return;
     }
     if (verdict.kind !== 'new') return;
-    this.relay.relay(relayId('masternode', ann.node, ann.time), { type: 'masternode', ann }, peer?.key);
+    this.relay.relay({ type: 'masternode', ann }, ann.node, peer?.key);
     if (peer && ann.port > 0) this.deps.learnedAddress(ann.ip, ann.port);
   }
 
@@ -299,7 +298,7 @@ export class Chain {
       return;
     }
     if (verdict.kind !== 'new') return;
-    this.relay.relay(relayId('heartbeat', hb.node, hb.seq), { type: 'heartbeat', hb }, peer?.key);
+    this.relay.relay({ type: 'heartbeat', hb }, hb.node, peer?.key);
   }
 
   private onOwnBlock(block: Block): void {
@@ -310,7 +309,7 @@ export class Chain {
       return;
     }
     this.storeBlocks([block]);
-    this.relay.relay(relayId('block', verdict.hash), { type: 'block', block }, undefined);
+    this.relay.relay({ type: 'block', block }, verdict.hash, undefined);
     this.log.info(`produced block ${block.height}`, { txs: block.txids.length });
   }
 
@@ -334,7 +333,7 @@ export class Chain {
       if (blocks.length === 0) break;
       for (const block of blocks) {
         this.pool.claimed(block.txids);
-        this.relay.remember(relayId('block', blockHash(block)));
+        this.relay.remember('block', blockHash(block));
       }
       from += blocks.length;
     }

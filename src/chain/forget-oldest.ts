@@ -30,18 +30,14 @@ export class OldestFirst<K> {
 
   /** Deletes the oldest keys until at most `max` are held, handing each to `onForget` once deleted. */
   forgetTo(max: number, onForget?: (key: K) => void): void {
-    // The common case under no pressure, without the two closures below: the seen-cache asks on every relay.
-    if (this.collection.size <= max) {
-      this.releaseShrunk();
-      return;
+    // A loop of its own, not forgetWhile with two closures: the seen-cache calls this on every relay.
+    this.releaseShrunk();
+    while (this.collection.size > max) {
+      const key = this.oldest();
+      if (key === undefined) return;
+      this.collection.delete(key);
+      onForget?.(key);
     }
-    this.forgetWhile(
-      () => this.collection.size > max,
-      (key) => {
-        this.collection.delete(key);
-        onForget?.(key);
-      },
-    );
   }
 
   /**

@@ -2,8 +2,8 @@
 // peer but its sender. The seen-cache remembers identities, so an object
 // arriving again from a second peer is not sent around a second time.
 import type { PeerRegistry } from '../net/peer-registry';
-import type { Message, MessageType } from '../wire/messages';
-import { SeenCache } from './seen-cache';
+import type { MessageOf } from '../wire/messages';
+import { relayId, SeenCache, type RelayKind } from './seen-cache';
 
 export interface RelayStats {
   relayed: number;
@@ -21,19 +21,24 @@ export class Relay {
     this.seen = new SeenCache(maxSeen);
   }
 
-  /** Marks an identity as seen without sending (our own objects, blocks from sync). Returns false if it was known. */
-  remember(id: string): boolean {
-    return this.seen.add(id);
+  /** Marks an object as seen without sending (our own objects, blocks from sync). Returns false if it was known. */
+  remember(kind: RelayKind, id: Uint8Array): boolean {
+    return this.seen.add(relayId(kind, id));
   }
 
-  /** Relays `msg` unless `id` was relayed before; `from` is the sender's IP (or undefined for our own). */
-  relay(id: string, msg: Message, from: string | undefined): boolean {
-    return this.once(id, () => this.registry.broadcast(msg, exceptSender(from)));
+  /**
+   * Relays `msg` unless it was relayed before. `id`: the object's 32-byte
+   * identity (txid, vote id, block hash, the node key of an ann or hb, whose
+   * time or seq the identity takes from `msg`). `from` is the sender's IP (or
+   * undefined for our own).
+   */
+  relay(msg: MessageOf<RelayKind>, id: Uint8Array, from: string | undefined): boolean {
+    return this.once(relayId(msg.type, id, counterOf(msg)), () => this.registry.broadcast(msg, exceptSender(from)));
   }
 
-  /** As relay, for a message already encoded (a pooled tx's payload). */
-  relayEncoded(id: string, type: MessageType, payload: Buffer, from: string | undefined): boolean {
-    return this.once(id, () => this.registry.broadcastEncoded(type, payload, exceptSender(from)));
+  /** As relay, for a tx already encoded (its pooled payload). */
+  relayEncodedTx(payload: Buffer, txid: Uint8Array, from: string | undefined): boolean {
+    return this.once(relayId('tx', txid), () => this.registry.broadcastEncoded('tx', payload, exceptSender(from)));
   }
 
   /** Sends (`send` returns how many peers got it) unless `id` was relayed before. */
@@ -49,6 +54,13 @@ export class Relay {
   get seenSize(): number {
     return this.seen.size;
   }
+}
+
+/** An ann is new per (node, time), an hb per (node, seq) (§5 Relay). */
+function counterOf(msg: MessageOf<RelayKind>): number | undefined {
+  if (msg.type === 'masternode') return msg.ann.time;
+  if (msg.type === 'heartbeat') return msg.hb.seq;
+  return undefined;
 }
 
 function exceptSender(from: string | undefined): { except?: string } {

@@ -4,13 +4,14 @@
 // forgotten. Forgetting only costs a duplicate relay if the object comes
 // round again much later, which the validity rules (ann/hb "newer than",
 // first block at a height wins) already make harmless.
+import type { MessageType } from '../wire/messages';
 import { OldestFirst } from './forget-oldest';
 
 /** A default large enough to span many intervals of traffic on a small network, small enough for a board (89 bytes an id, COST.seenEntry). */
 export const DEFAULT_SEEN_ENTRIES = 50_000;
 
-/** What a relayed object is: PROTOCOL.md §5's message types that are relayed. */
-export type RelayKind = 'tx' | 'vote' | 'finalized' | 'masternode' | 'heartbeat' | 'block';
+/** The message types PROTOCOL.md §5 relays: a relay id's kind is its message's type. */
+export type RelayKind = Extract<MessageType, 'tx' | 'vote' | 'finalized' | 'masternode' | 'heartbeat' | 'block'>;
 
 const KIND_LETTER: Record<RelayKind, number> = { tx: 0x74, vote: 0x76, finalized: 0x66, masternode: 0x61, heartbeat: 0x68, block: 0x62 };
 /** A kind letter, a 32-byte id and a counter's decimal digits. */

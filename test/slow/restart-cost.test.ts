@@ -77,6 +77,11 @@ function baseEnv(): NodeJS.ProcessEnv {
 /** A runtime boot as the restart does it (its flags, no CA bundle) to the first line of script, which prints its time as the node's log does. */
 const BARE_SCRIPT = `process.stdout.write(new Date().toISOString() + ' bare: listening on stdout\\n')`;
 
+/**
+ * Written here, not taken from process-setup's restartCommand: a baseline
+ * that followed the restart would grow with it (a restart that kept the CA
+ * bundle would raise its own allowance).
+ */
 function withoutCaBundle(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
   delete out.NODE_EXTRA_CA_CERTS;
