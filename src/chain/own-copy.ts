@@ -4,7 +4,7 @@
 // run (bench/soak.ts) saw ~8 KiB of external memory per finalized tx, until
 // the finality memory's bound, 250 times its budgeted size. A copy in its own
 // ArrayBuffer costs its bytes and a small header, nothing more.
-import { writeTx } from '../wire/tx-codec';
+import { payloadOf, writeTx } from '../wire/tx-codec';
 import type { Tx, Vote } from './types';
 
 /** `bytes` in a Buffer of its own (not a slice of the shared pool). */
@@ -31,16 +31,17 @@ function packed(parts: Uint8Array[]): Buffer[] {
 }
 
 /**
- * A tx's message payload and its txid in one buffer of their own: what the
- * pool keeps until the tx is final or evicted (tx-pool.ts says why the
- * payload and not the decoded tx).
+ * A tx's message payload in a buffer of its own: what the pool keeps until
+ * the tx is final or evicted (tx-pool.ts says why the payload and not the
+ * decoded tx). A tx read from the wire already has one: the copy readTx made.
  */
-export function ownTxPayload(tx: Tx, txid: Uint8Array): { payload: Buffer; txid: Buffer } {
+export function ownTxPayload(tx: Tx): Buffer {
+  const read = payloadOf(tx);
+  if (read !== undefined) return read;
   const written = writeTx(tx);
   // The pool's sanity rules (tx-sanity.ts) admit only what the layout holds.
-  if (written === undefined) throw new RangeError(`tx ${Buffer.from(txid).toString('hex')}: outside the tx layout, so it has no payload to keep`);
-  const [payload, id] = packed([written, txid]) as [Buffer, Buffer];
-  return { payload, txid: id };
+  if (written === undefined) throw new RangeError('a tx outside the tx layout has no payload to keep');
+  return ownCopy(written);
 }
 
 /** A vote in one buffer of its own: votes wait in the pool for their quorum. */

@@ -85,8 +85,7 @@ export interface TxPoolStats {
 }
 
 interface PoolEntry {
-  readonly txid: Buffer;
-  /** The `tx` message payload (tx-codec.ts layout). */
+  /** The `tx` message payload (tx-codec.ts layout); the txid is the entry's key. */
   readonly payload: Buffer;
   readonly bytes: number;
   readonly arrived: number;
@@ -176,10 +175,10 @@ export class TxPool {
       this.poolVoteCount += early.votes.size;
       votes = { votes: early.votes, accepts: early.accepts };
     }
-    const own = ownTxPayload(tx, txid);
-    this.txs.set(key, { txid: own.txid, payload: own.payload, bytes, arrived: now, conflict, locked, votes });
+    const payload = ownTxPayload(tx);
+    this.txs.set(key, { payload, bytes, arrived: now, conflict, locked, votes });
     this.poolBytes += bytes;
-    return { kind: 'accepted', txid, conflict, evicted, payload: own.payload };
+    return { kind: 'accepted', txid, conflict, evicted, payload };
   }
 
   /**
@@ -200,7 +199,7 @@ export class TxPool {
     if (this.ownVotes.has(own) || entry.votes?.votes.has(voter)) return undefined;
     this.ownVotes.add(own);
     this.ownVotesOrder.forgetTo(this.limits.maxOwnVotesRemembered);
-    return signVote(keys, entry.txid, !entry.conflict);
+    return signVote(keys, txid, !entry.conflict);
   }
 
   addVote(vote: Vote, now: number): VoteVerdict {
@@ -239,7 +238,7 @@ export class TxPool {
     if (set.accepts < this.quorum) return { kind: 'counted', finalizedNow: undefined };
     // A quorum for a tx whose input a final tx already spent means masternodes
     // voted accept for both: it must not make the second spend final here.
-    const inputs = entry !== undefined ? inputsOf(entry) : [];
+    const inputs = entry !== undefined ? inputsOf(key, entry) : [];
     if (entry !== undefined && this.final.spentByOther(key, inputs) !== undefined) {
       return { kind: 'counted', finalizedNow: undefined };
     }
@@ -287,7 +286,7 @@ export class TxPool {
       sigs.push(vote.sig);
       checkedSigs.set(voter, sigs);
     }
-    const inputs = entry !== undefined ? inputsOf(entry) : [];
+    const inputs = entry !== undefined ? inputsOf(key, entry) : [];
     const conflict = this.final.spentByOther(key, inputs);
     if (conflict !== undefined) {
       return { kind: 'invalid', reason: `input already spent: ${conflict.input} by final tx ${conflict.by} (two quorums for conflicting txs: masternodes voted for both)` };
@@ -339,7 +338,7 @@ export class TxPool {
     for (const [key, entry] of this.txs) {
       if (now - entry.arrived <= maxAgeMs) break;
       this.removeFromPool(key, entry);
-      out.push(entry.txid);
+      out.push(Buffer.from(key, 'hex'));
     }
     this.pending.evict(now, maxAgeMs);
     out.push(...this.shrinkTo(this.limits.maxTxs, this.limits.maxBytes));
@@ -400,8 +399,9 @@ export class TxPool {
       (key) => {
         const entry = this.txs.get(key) as PoolEntry;
         this.removeFromPool(key, entry);
-        if (out === undefined) out = [entry.txid];
-        else out.push(entry.txid);
+        const txid = Buffer.from(key, 'hex');
+        if (out === undefined) out = [txid];
+        else out.push(txid);
       },
     );
     return out ?? [];
@@ -409,8 +409,8 @@ export class TxPool {
 }
 
 /** A pooled tx's inputs, read from its payload (written by writeTx, so always in the fast layout). */
-function inputsOf(entry: PoolEntry): TxInput[] {
+function inputsOf(key: string, entry: PoolEntry): TxInput[] {
   const msg = readTx(entry.payload);
-  if (msg === undefined) throw new Error(`pooled tx ${hex(entry.txid)}: its payload is not in the tx layout`);
+  if (msg === undefined) throw new Error(`pooled tx ${key}: its payload is not in the tx layout`);
   return msg.tx.inputs;
 }

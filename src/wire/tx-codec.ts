@@ -32,6 +32,19 @@ const U64_MAX = (1n << 64n) - 1n;
 /** Array heads of one byte (a count under 24) or two (under 256); longer lists are the general encoder's. */
 const MAX_FAST_LIST = 255;
 
+/**
+ * The payload each tx readTx returned was read from, in a buffer of its own.
+ * A tx read here was laid out byte for byte as writeTx lays it out, so this
+ * is what writeTx would write for it. Decoded objects are never changed in
+ * place (chain/layouts.ts relies on it too), which keeps the two equal.
+ */
+const readFrom = new WeakMap<Tx, Buffer>();
+
+/** The payload `tx` was read from by readTx (a buffer of its own), or undefined for a tx from anywhere else. */
+export function payloadOf(tx: Tx): Buffer | undefined {
+  return readFrom.get(tx);
+}
+
 /** A tx message in our encoder's layout, as decodeMessage returns it; undefined: decode it the general way. */
 export function readTx(payload: Buffer): MessageOf<'tx'> | undefined {
   if (!sameBytes(payload, 0, HEAD)) return undefined;
@@ -50,21 +63,21 @@ export function readTx(payload: Buffer): MessageOf<'tx'> | undefined {
   at += SIG.length;
   if (at + 64 !== payload.length) return undefined;
 
-  // One copy for every byte field, so nothing decoded keeps the frame alive (as decodeCbor copies).
-  const arena = Buffer.allocUnsafe(32 + 64 + 32 * (inputs.values.length + outputs.values.length));
-  let put = 0;
-  const take = (from: number, n: number): Buffer => {
-    for (let i = 0; i < n; i++) arena[put + i] = payload[from + i] as number;
-    put += n;
-    return arena.subarray(put - n, put);
-  };
+  // One copy of the whole payload, every byte field a view into it: nothing
+  // decoded keeps the frame alive (as decodeCbor copies), and the copy is the
+  // payload a keeper of the tx keeps and relays (payloadOf), not written again.
+  const own = Buffer.allocUnsafeSlow(payload.length);
+  own.set(payload);
+  const inputsAt = inputs.bytesAt;
+  const outputsAt = outputs.bytesAt;
   const tx: Tx = {
-    from: take(fromAt, 32),
-    inputs: inputs.values.map((index, i) => ({ txid: take(inputs.bytesAt[i] as number, 32), index })),
-    outputs: outputs.values.map((amount, i) => ({ to: take(outputs.bytesAt[i] as number, 32), amount })),
+    from: own.subarray(fromAt, fromAt + 32),
+    inputs: inputs.values.map((index, i) => ({ txid: own.subarray(inputsAt[i]!, inputsAt[i]! + 32), index })),
+    outputs: outputs.values.map((amount, i) => ({ to: own.subarray(outputsAt[i]!, outputsAt[i]! + 32), amount })),
     time,
-    sig: take(at, 64),
+    sig: own.subarray(at, at + 64),
   };
+  readFrom.set(tx, own);
   return { type: 'tx', tx };
 }
 

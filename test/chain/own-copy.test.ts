@@ -15,7 +15,7 @@ import { MAX_TX_INPUTS, MAX_TX_OUTPUTS, TxPool } from '../../src/chain/tx-pool';
 import { txProblem } from '../../src/chain/tx-sanity';
 import { keyPairFromSeed } from '../../src/crypto';
 import { decodeMessage, encodeMessage, type MessageOf } from '../../src/wire/messages';
-import { readTx, writeTx } from '../../src/wire/tx-codec';
+import { payloadOf, readTx, writeTx } from '../../src/wire/tx-codec';
 import { TEST_GENESIS, makeBlock } from './fixtures/block-writer';
 
 test('ownCopy gives the bytes a buffer of their own', () => {
@@ -54,7 +54,7 @@ test('blocks read from the store own their bytes', () => {
   }
 });
 
-test('the pool keeps each tx as its payload, with its txid, in one buffer of its own, not slices of what the decoder cut', () => {
+test('the pool keeps each tx as its payload in a buffer of its own, not slices of what the decoder cut', () => {
   const mn = keyPairFromSeed(Buffer.alloc(32, 3));
   const pool = new TxPool([mn.publicKey]);
   const payer = keyPairFromSeed(Buffer.alloc(32, 4));
@@ -66,9 +66,28 @@ test('the pool keeps each tx as its payload, with its txid, in one buffer of its
   assert.equal(verdict.kind, 'accepted');
   const [kept] = pool.unfinalized(1);
   assert.deepEqual(kept, wire, 'the payload kept is the one relayed: byte for byte what encodeMessage writes');
-  assert.equal(kept!.buffer.byteLength, wire.length + 32, 'the payload and the txid, in one buffer of their own');
+  assert.equal(kept!.buffer.byteLength, wire.length, 'the payload, in a buffer of its own');
   if (verdict.kind === 'accepted') assert.equal(verdict.payload, kept, 'the verdict hands out that very payload to relay');
   assert.deepEqual(decodeMessage(kept!), { type: 'tx', tx });
+});
+
+test('a tx read by position is kept as the copy readTx made of its payload: no second encoding, nothing else in that buffer', () => {
+  const mn = keyPairFromSeed(Buffer.alloc(32, 3));
+  const pool = new TxPool([mn.publicKey]);
+  const payer = keyPairFromSeed(Buffer.alloc(32, 4));
+  const tx = signTx(payer, { inputs: [{ txid: Buffer.alloc(32, 1), index: 0 }], outputs: [{ to: Buffer.alloc(32, 5), amount: 3n }], time: Date.now() });
+  const frame = Buffer.concat([Buffer.alloc(7, 0xee), writeTx(tx)!, Buffer.alloc(5, 0xee)]);
+  const wire = frame.subarray(7, frame.length - 5);
+  const read = readTx(wire)!.tx;
+  assert.deepEqual(payloadOf(read), wire, 'the copy holds the payload, byte for byte');
+  assert.equal(payloadOf(read)!.buffer.byteLength, wire.length, 'in a buffer of its own, not the frame around it');
+  assert.equal(read.from.buffer, payloadOf(read)!.buffer, 'the byte fields are views into that copy');
+  const verdict = pool.addTx(read, Date.now());
+  assert.equal(verdict.kind, 'accepted');
+  assert.equal(pool.unfinalized(1)[0], payloadOf(read), 'the pool keeps that very copy');
+  frame.fill(0);
+  assert.deepEqual(pool.unfinalized(1)[0], writeTx(tx), 'and it does not change when the frame buffer is reused');
+  assert.equal(payloadOf(tx), undefined, 'a tx built in memory has no payload read for it');
 });
 
 test('every tx the pool admits has a payload: what txProblem accepts, writeTx writes, and readTx reads back whole', () => {
