@@ -28,7 +28,7 @@ function taskset(args: string[]): string | undefined {
 }
 
 /** The cores this process may run on, from `taskset -pc` ("pid N's current affinity list: 0-3,6"). */
-function allowedCores(): { list: string; cores: number[] } | undefined {
+export function allowedCores(): { list: string; cores: number[] } | undefined {
   const out = taskset(['-pc', String(process.pid)]);
   const list = out?.split(':').pop()?.trim();
   if (!list) return undefined;
@@ -38,6 +38,11 @@ function allowedCores(): { list: string; cores: number[] } | undefined {
     for (let c = from; c <= (to as number); c++) cores.push(c);
   }
   return { list, cores };
+}
+
+/** Pins every thread of process `pid` to `core`; false when taskset is missing or refuses. */
+export function pinTo(pid: number, core: number): boolean {
+  return taskset(['-a', '-pc', String(core), String(pid)]) !== undefined;
 }
 
 /** Pins this process (the client) to its first allowed core; far ends go to the second. */

@@ -17,6 +17,7 @@ export const WORKERS: Record<string, () => Worker> = {
   'frame-pipe': () => (require('./frame-pipe') as typeof import('./frame-pipe')).main,
   'crypto-worker': () => (require('./crypto-worker') as typeof import('./crypto-worker')).main,
   'case-client': () => (require('./case-client') as typeof import('./case-client')).main,
+  'core-verify': () => (require('./core-verify') as typeof import('./core-verify')).main,
 };
 
 export const WORKER_NAMES = Object.keys(WORKERS);
