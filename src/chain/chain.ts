@@ -350,7 +350,7 @@ export class Chain {
   private scheduleEviction(): void {
     this.evictTimer = this.deps.scheduler.after(this.deps.genesis.interval, () => {
       const evicted = this.pool.evict(this.deps.scheduler.now(), this.deps.limits.txMaxAgeMs);
-      if (evicted.length > 0) this.log.info(`evicted ${evicted.length} unfinalized txs from the pool`);
+      if (evicted > 0) this.log.info(`evicted ${evicted} unfinalized txs from the pool`);
       this.scheduleEviction();
     });
   }

@@ -38,10 +38,10 @@ export { MAX_TX_BYTES, MAX_TX_INPUTS, MAX_TX_OUTPUTS, txBytes } from './tx-sanit
 export type TxVerdict =
   /**
    * `conflict`: an input was already locked by another tx, so this one locked
-   * nothing. `evicted`: older txs dropped to make room for it (their locks released).
+   * nothing. `evicted`: how many older txs were dropped to make room for it (their locks released).
    * `payload`: the tx message as the pool keeps it, to relay as it is.
    */
-  | { kind: 'accepted'; txid: Buffer; conflict: boolean; evicted: Buffer[]; payload: Buffer }
+  | { kind: 'accepted'; txid: Buffer; conflict: boolean; evicted: number; payload: Buffer }
   /** Already in the pool or finalized: not relayed again. */
   | { kind: 'known'; txid: Buffer }
   /**
@@ -330,19 +330,18 @@ export class TxPool {
    * Evicts unfinalized txs older than maxAgeMs (by arrival here, not by their
    * own `time`, which the sender chose), votes waiting that long for their tx,
    * and then the oldest txs past the count/bytes bounds, unlocking their
-   * inputs. Returns the evicted txids.
+   * inputs. Returns how many txs it evicted.
    */
-  evict(now: number, maxAgeMs: number): Buffer[] {
-    const out: Buffer[] = [];
+  evict(now: number, maxAgeMs: number): number {
+    let evicted = 0;
     // Arrival order: the first young entry ends the scan. A clock stepped back only delays eviction.
     for (const [key, entry] of this.txs) {
       if (now - entry.arrived <= maxAgeMs) break;
       this.removeFromPool(key, entry);
-      out.push(Buffer.from(key, 'hex'));
+      evicted++;
     }
     this.pending.evict(now, maxAgeMs);
-    out.push(...this.shrinkTo(this.limits.maxTxs, this.limits.maxBytes));
-    return out;
+    return evicted + this.shrinkTo(this.limits.maxTxs, this.limits.maxBytes);
   }
 
   stats(): TxPoolStats {
@@ -390,21 +389,17 @@ export class TxPool {
     for (const o of entry.locked) if (this.locks.get(o) === key) this.locks.delete(o);
   }
 
-  /** Evicts the oldest txs until at most `maxTxs` and `maxBytes` are held; returns their txids. */
-  private shrinkTo(maxTxs: number, maxBytes: number): Buffer[] {
-    // Made at the first eviction: a full pool evicts one tx for every tx it takes, a pool with room none.
-    let out: Buffer[] | undefined;
+  /** Evicts the oldest txs until at most `maxTxs` and `maxBytes` are held; returns how many. */
+  private shrinkTo(maxTxs: number, maxBytes: number): number {
+    let evicted = 0;
     this.txsOrder.forgetWhile(
       () => this.txs.size > maxTxs || this.poolBytes > maxBytes,
       (key) => {
-        const entry = this.txs.get(key) as PoolEntry;
-        this.removeFromPool(key, entry);
-        const txid = Buffer.from(key, 'hex');
-        if (out === undefined) out = [txid];
-        else out.push(txid);
+        this.removeFromPool(key, this.txs.get(key) as PoolEntry);
+        evicted++;
       },
     );
-    return out ?? [];
+    return evicted;
   }
 }
 

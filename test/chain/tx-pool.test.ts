@@ -34,7 +34,7 @@ function makeTx(inputs: TxInput[], opts: { keys?: KeyPair; time?: number; output
   return signTx(opts.keys ?? alice, { inputs, outputs, time: opts.time ?? NOW });
 }
 
-function accepted(v: TxVerdict): { txid: Buffer; conflict: boolean; evicted: Buffer[] } {
+function accepted(v: TxVerdict): { txid: Buffer; conflict: boolean; evicted: number } {
   assert.equal(v.kind, 'accepted', v.kind === 'invalid' ? v.reason : v.kind);
   if (v.kind !== 'accepted') throw new Error('unreachable');
   return v;
@@ -296,8 +296,12 @@ test('bounds: maxTxs 100 under 1000 txs keeps the newest, releasing the locks of
   for (const [i, tx] of txs.entries()) {
     const v = accepted(pool.addTx(tx, NOW + i));
     ids.push(v.txid);
-    if (i >= 100) assert.deepEqual(v.evicted, [ids[i - 100]], 'the oldest goes, one for one');
-    evictedTotal += v.evicted.length;
+    if (i >= 100) {
+      assert.equal(v.evicted, 1, 'one goes for one');
+      assert.equal(pool.knows(ids[i - 100]!), false, 'the oldest');
+      assert.equal(pool.knows(ids[i - 99]!), true, 'and only the oldest');
+    }
+    evictedTotal += v.evicted;
     assert.ok(pool.stats().txs <= 100);
   }
   assert.equal(evictedTotal, 900);
@@ -324,9 +328,11 @@ test('bounds: maxBytes evicts oldest until the newcomer fits', () => {
   assert.equal(pool.stats().locked, 3 * 64);
   const small = makeTx([outpoint(1000)]);
   assert.equal(txBytes(small), 184);
-  assert.deepEqual(accepted(pool.addTx(small, NOW + 100)).evicted, [], 'a small tx fills the space left');
+  assert.equal(accepted(pool.addTx(small, NOW + 100)).evicted, 0, 'a small tx fills the space left');
   const v = accepted(pool.addTx(makeTx([outpoint(1001)]), NOW + 101));
-  assert.deepEqual(v.evicted, [txId(big(17))], 'a second one needs the oldest big one gone');
+  assert.equal(v.evicted, 1, 'a second one needs one big one gone');
+  assert.equal(pool.knows(txId(big(17))), false, 'the oldest of them');
+  assert.equal(pool.knows(txId(big(18))), true);
   assert.equal(pool.stats().bytes, 2 * MAX_TX_BYTES + 2 * 184);
 });
 
@@ -390,13 +396,16 @@ test('evict: by age releases locks and old pending votes; then enforces bounds',
   pool.addVote(signVote(mn[0], old, true), NOW);
   pool.addVote(signVote(mn[0], txId(makeTx([outpoint(3)])), true), NOW);
   assert.equal(pool.stats().votes, 2);
-  assert.deepEqual(pool.evict(NOW + 60_000, 60_000), []);
-  assert.deepEqual(pool.evict(NOW + 60_001, 60_000), [old]);
+  assert.equal(pool.evict(NOW + 60_000, 60_000), 0);
+  assert.equal(pool.evict(NOW + 60_001, 60_000), 1);
+  assert.equal(pool.knows(old), false, 'the old one went');
+  assert.equal(pool.knows(young), true);
   assert.equal(pool.lockState(outpoint(1)).state, 'unlocked');
   assert.equal(pool.lockState(outpoint(2)).state, 'locked');
   assert.equal(pool.stats().votes, 0);
   assert.equal(pool.stats().txs, 1);
-  assert.deepEqual(pool.evict(NOW + 200_000, 60_000), [young]);
+  assert.equal(pool.evict(NOW + 200_000, 60_000), 1);
+  assert.equal(pool.knows(young), false);
   const s = pool.stats();
   assert.deepEqual([s.txs, s.bytes, s.locked, s.votes], [0, 0, 0, 0]);
 });
