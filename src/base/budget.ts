@@ -21,7 +21,7 @@ export const COST = {
   poolTx: 2700,
   address: 250,
   poolHeapPerCountedByte: 14,
-  /** Finality memory (test/memory/bounds.test.ts measured 1440 per finalized tx, 397 per extra spent outpoint). */
+  /** Finality memory (test/memory/bounds.test.ts measured 1440 per finalized tx, 397 per extra spent outpoint; 702 and 77 since its keys are latin1). */
   finalizedTx: 1600,
   spentOutpoint: 450,
   pendingVote: 400,

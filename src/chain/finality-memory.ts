@@ -6,17 +6,17 @@
 import { OldestFirst } from './forget-oldest';
 import { ownCopy } from './own-copy';
 import type { TxPoolLimits } from './tx-pool-limits';
-import { hex, outpointKey } from './tx-sanity';
+import { outpointKey, txKey } from './tx-sanity';
 import type { TxInput } from './types';
 
 export class FinalityMemory {
-  /** Finalized txids by hex, oldest first. Hex only: a kept 32-byte Buffer would pin the 8 KB pool slab it was cut from. */
+  /** Finalized txids by txKey, oldest first. A string: a kept 32-byte Buffer would pin the 8 KB pool slab it was cut from. */
   private readonly finalized = new Set<string>();
   /** Finalized txids no block has listed yet, oldest first; always a subset of `finalized`. Own copies, for the same reason. */
   private readonly unclaimed = new Map<string, Buffer>();
   /** Txids a block listed before this node saw them final, so that finality later does not offer them to a block twice. */
   private readonly claimedAhead = new Set<string>();
-  /** Outpoint → txid hex of the final tx that spent it, oldest first. */
+  /** Outpoint key → txKey of the final tx that spent it, oldest first. */
   private readonly spent = new Map<string, string>();
   private readonly finalizedOrder = new OldestFirst(this.finalized);
   private readonly claimedAheadOrder = new OldestFirst(this.claimedAhead);
@@ -30,7 +30,7 @@ export class FinalityMemory {
     return this.finalized.has(key);
   }
 
-  /** Records txid (hex `key`) as final. */
+  /** Records txid (`key`, its txKey) as final. */
   record(key: string, txid: Buffer): void {
     this.finalized.add(key);
     this.total++;
@@ -48,7 +48,7 @@ export class FinalityMemory {
     this.spentOrder.forgetTo(this.limits.maxSpentRemembered);
   }
 
-  /** The txid hex of the final tx that spent outpoint key `o`, if remembered. */
+  /** The txKey of the final tx that spent outpoint key `o`, if remembered. */
   spentBy(o: string): string | undefined {
     return this.spent.get(o);
   }
@@ -80,7 +80,7 @@ export class FinalityMemory {
    */
   claimed(txids: Buffer[]): void {
     for (const txid of txids) {
-      const key = hex(txid);
+      const key = txKey(txid);
       if (this.finalized.has(key)) {
         this.unclaimed.delete(key);
       } else {

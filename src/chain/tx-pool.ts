@@ -10,8 +10,9 @@
 // here is bounded and forgets its oldest entry first. What forgetting costs
 // is written beside each bound in `TxPoolLimits`.
 //
-// Keys are hex strings: a txid as its 64 hex characters, an outpoint as
-// `${txid hex}:${index}`. Buffers compare by identity in a Map, hex by value.
+// Keys are strings (Buffers compare by identity in a Map, strings by value):
+// a txid as its 32 bytes in latin1 (txKey), an outpoint as that and its index
+// (outpointKey). Messages show them in hex.
 //
 // A pooled tx is kept as its `tx` payload (what is relayed and offered), not
 // as the decoded object graph: one buffer instead of a dozen objects and five
@@ -28,7 +29,7 @@ import { quorumFor } from './genesis';
 import { LayoutError, txId } from './layouts';
 import { signVote, verifyTx, verifyVote } from './signing';
 import { DEFAULT_TX_POOL_LIMITS, TxPoolLimits, validateLimits } from './tx-pool-limits';
-import { hex, outpointKey, shortHex, txBytes, txProblem } from './tx-sanity';
+import { hex, keyHex, outpointKey, outpointText, txBytes, txKey, txProblem } from './tx-sanity';
 import type { Tx, TxInput, Vote } from './types';
 
 export { DEFAULT_TX_POOL_LIMITS, validateLimits } from './tx-pool-limits';
@@ -102,17 +103,17 @@ export class TxPool {
   private readonly limits: TxPoolLimits;
   private readonly members: Set<string>;
 
-  /** Unfinalized txs by txid hex, oldest first. A tx leaves on finality or eviction. */
+  /** Unfinalized txs by txKey, oldest first. A tx leaves on finality or eviction. */
   private readonly txs = new Map<string, PoolEntry>();
   private readonly txsOrder = new OldestFirst(this.txs);
   private poolBytes = 0;
-  /** Outpoint → txid hex of the pooled tx that locked it first. */
+  /** Outpoint key → txKey of the pooled tx that locked it first. */
   private readonly locks = new Map<string, string>();
   /** Final txids and what they spent. */
   private readonly final: FinalityMemory;
   /** Votes for txids that are neither pooled nor final. */
   private readonly pending: EarlyVotes;
-  /** `${txid hex}:${voter hex}` for each vote `voteFor` signed. */
+  /** `${txKey}:${voter hex}` for each vote `voteFor` signed. */
   private readonly ownVotes = new Set<string>();
   private readonly ownVotesOrder = new OldestFirst(this.ownVotes);
   private poolVoteCount = 0;
@@ -138,7 +139,7 @@ export class TxPool {
       if (err instanceof LayoutError) return { kind: 'invalid', reason: err.message };
       throw err;
     }
-    const key = hex(txid);
+    const key = txKey(txid);
     if (this.final.has(key)) {
       // A body that hashes to a proven txid is that tx, signature or not: now its inputs can be marked spent.
       this.final.markSpent(key, tx.inputs);
@@ -152,11 +153,10 @@ export class TxPool {
       const by = this.final.spentBy(outpoints[i]!);
       if (by === key) return { kind: 'known', txid }; // final, its txid forgotten but its spends still remembered
       if (by !== undefined) {
-        const input = tx.inputs[i]!;
-        return { kind: 'spent', txid, reason: `input already spent: ${shortHex(hex(input.txid))}…:${input.index} by final tx ${by}` };
+        return { kind: 'spent', txid, reason: `input already spent: ${outpointText(outpoints[i]!)} by final tx ${keyHex(by)}` };
       }
     }
-    if (!verifyTx(tx)) return { kind: 'invalid', reason: `bad signature: sig is not ${hex(tx.from)}'s signature over txid ${key}` };
+    if (!verifyTx(tx)) return { kind: 'invalid', reason: `bad signature: sig is not ${hex(tx.from)}'s signature over txid ${hex(txid)}` };
 
     const bytes = txBytes(tx);
     // Room first: an evicted tx may hold the lock this one would otherwise conflict with.
@@ -191,7 +191,7 @@ export class TxPool {
   voteFor(keys: KeyPair, txid: Buffer): Vote | undefined {
     const voter = hex(keys.publicKey);
     if (!this.members.has(voter)) return undefined;
-    const key = hex(txid);
+    const key = txKey(txid);
     const entry = this.txs.get(key);
     if (entry === undefined) return undefined;
     const own = `${key}:${voter}`;
@@ -206,7 +206,7 @@ export class TxPool {
     if (vote.txid.length !== HASH_BYTES) return { kind: 'invalid', reason: `vote txid must be ${HASH_BYTES} bytes, got ${vote.txid.length}` };
     const voter = hex(vote.voter);
     if (!this.members.has(voter)) return { kind: 'invalid', reason: `voter ${voter} is not a masternode` };
-    const key = hex(vote.txid);
+    const key = txKey(vote.txid);
     // Late votes for a final tx change nothing and need no relay; not verifying them saves the most expensive step.
     if (this.final.has(key)) return { kind: 'known' };
 
@@ -216,14 +216,14 @@ export class TxPool {
     if (earlier !== undefined) {
       // Same (txid, voter, accept) is the same relay identity (§5): known, whatever its signature bytes.
       if (earlier.accept === vote.accept) return { kind: 'known' };
-      if (!verifyVote(vote)) return { kind: 'invalid', reason: `bad signature on vote by ${voter} for tx ${key}` };
+      if (!verifyVote(vote)) return { kind: 'invalid', reason: `bad signature on vote by ${voter} for tx ${hex(vote.txid)}` };
       // The first vote stays counted: dropping it would let a voter retract an accept by equivocating.
       return {
         kind: 'invalid',
-        reason: `equivocation: masternode ${voter} voted accept=${earlier.accept} and now accept=${vote.accept} for tx ${key}`,
+        reason: `equivocation: masternode ${voter} voted accept=${earlier.accept} and now accept=${vote.accept} for tx ${hex(vote.txid)}`,
       };
     }
-    if (!verifyVote(vote)) return { kind: 'invalid', reason: `bad signature on vote by ${voter} for tx ${key}` };
+    if (!verifyVote(vote)) return { kind: 'invalid', reason: `bad signature on vote by ${voter} for tx ${hex(vote.txid)}` };
 
     let set: VoteSet;
     if (entry !== undefined) {
@@ -255,7 +255,7 @@ export class TxPool {
    */
   addFinalized(txid: Buffer, votes: Vote[], _now: number): FinalizedVerdict {
     if (txid.length !== HASH_BYTES) return { kind: 'invalid', reason: `txid must be ${HASH_BYTES} bytes, got ${txid.length}` };
-    const key = hex(txid);
+    const key = txKey(txid);
     // Only the first valid proof counts and is relayed (§5 Relay); later ones are not even verified.
     if (this.final.has(key)) return { kind: 'known' };
 
@@ -265,7 +265,7 @@ export class TxPool {
       const voter = hex(vote.voter);
       const who = `vote ${i} by ${voter}`;
       if (!this.members.has(voter)) return { kind: 'invalid', reason: `${who}: voter is not a masternode` };
-      if (!vote.txid.equals(txid)) return { kind: 'invalid', reason: `${who}: is for tx ${hex(vote.txid)}, not ${key}` };
+      if (!vote.txid.equals(txid)) return { kind: 'invalid', reason: `${who}: is for tx ${hex(vote.txid)}, not ${hex(txid)}` };
       if (vote.accept !== true) return { kind: 'invalid', reason: `${who}: is accept=false; a proof holds accept votes only` };
       voters.add(voter);
     }
@@ -289,7 +289,7 @@ export class TxPool {
     const inputs = entry !== undefined ? inputsOf(key, entry) : [];
     const conflict = this.final.spentByOther(key, inputs);
     if (conflict !== undefined) {
-      return { kind: 'invalid', reason: `input already spent: ${conflict.input} by final tx ${conflict.by} (two quorums for conflicting txs: masternodes voted for both)` };
+      return { kind: 'invalid', reason: `input already spent: ${outpointText(conflict.input)} by final tx ${keyHex(conflict.by)} (two quorums for conflicting txs: masternodes voted for both)` };
     }
     this.finalize(key, txid, entry, inputs);
     return { kind: 'accepted', spent: inputs };
@@ -307,12 +307,12 @@ export class TxPool {
   }
 
   isFinal(txid: Buffer): boolean {
-    return this.final.has(hex(txid));
+    return this.final.has(txKey(txid));
   }
 
   /** Pooled or final: a copy of this tx changes nothing and is not verified again (addTx answers `known`). */
   knows(txid: Buffer): boolean {
-    const key = hex(txid);
+    const key = txKey(txid);
     return this.txs.has(key) || this.final.has(key);
   }
 
@@ -363,9 +363,9 @@ export class TxPool {
   lockState(input: TxInput): { state: 'locked' | 'spent' | 'unlocked'; by: Buffer | undefined } {
     const o = outpointKey(input);
     const spentBy = this.final.spentBy(o);
-    if (spentBy !== undefined) return { state: 'spent', by: Buffer.from(spentBy, 'hex') };
+    if (spentBy !== undefined) return { state: 'spent', by: Buffer.from(spentBy, 'latin1') };
     const lockedBy = this.locks.get(o);
-    if (lockedBy !== undefined) return { state: 'locked', by: Buffer.from(lockedBy, 'hex') };
+    if (lockedBy !== undefined) return { state: 'locked', by: Buffer.from(lockedBy, 'latin1') };
     return { state: 'unlocked', by: undefined };
   }
 
@@ -406,6 +406,6 @@ export class TxPool {
 /** A pooled tx's inputs, read from its payload (written by writeTx, so always in the fast layout). */
 function inputsOf(key: string, entry: PoolEntry): TxInput[] {
   const msg = readTx(entry.payload);
-  if (msg === undefined) throw new Error(`pooled tx ${key}: its payload is not in the tx layout`);
+  if (msg === undefined) throw new Error(`pooled tx ${keyHex(key)}: its payload is not in the tx layout`);
   return msg.tx.inputs;
 }

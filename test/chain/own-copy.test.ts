@@ -31,7 +31,7 @@ test('the finality memory keeps no slice of a pooled buffer', () => {
   const memory = new FinalityMemory({ maxFinalizedRemembered: 100, maxSpentRemembered: 100 });
   for (let i = 0; i < 150; i++) {
     const txid = Buffer.allocUnsafe(32).fill(i);
-    memory.record(txid.toString('hex'), txid);
+    memory.record(txid.toString('latin1'), txid);
   }
   const kept = memory.unclaimedFinal(1000);
   assert.equal(kept.length, 100, 'bounded');

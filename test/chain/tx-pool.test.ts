@@ -12,6 +12,7 @@ import {
   type TxVerdict,
   type VoteVerdict,
 } from '../../src/chain/tx-pool';
+import { keyHex, outpointKey, outpointText, txKey } from '../../src/chain/tx-sanity';
 import type { Tx, TxInput, Vote } from '../../src/chain/types';
 
 const NOW = 1_767_225_600_000;
@@ -441,4 +442,31 @@ test('constructor refuses unusable limits and an empty M', () => {
   assert.equal(new TxPool(M3, { maxFutureMs: 0 }).quorum, 3);
   assert.equal(new TxPool([M3[0]]).quorum, 1);
   assert.equal(DEFAULT_TX_POOL_LIMITS.maxTxs, 10_000);
+});
+
+test('keys: a txid is its 32 bytes as one latin1 string, an outpoint that and its index; messages show both in hex', () => {
+  const txid = Buffer.from('3a31' + 'ff'.repeat(30), 'hex');
+  assert.equal(txKey(txid).length, 32, 'one character per byte');
+  assert.equal(keyHex(txKey(txid)), txid.toString('hex'));
+  const a = outpointKey({ txid, index: 1 });
+  const b = outpointKey({ txid, index: 11 });
+  assert.notEqual(a, b);
+  assert.equal(a, txKey(txid) + '1');
+  // A txid whose bytes spell digits cannot pass for another txid's outpoint: the txid part is always 32 characters.
+  const shifted = Buffer.concat([txid.subarray(1), Buffer.from('1')]);
+  assert.notEqual(outpointKey({ txid: shifted, index: 1 }), b);
+  assert.equal(outpointText(b), `${txid.toString('hex').slice(0, 16)}…:11`);
+  assert.throws(() => outpointKey({ txid: txid.subarray(1), index: 0 }), /32 bytes, got 31/);
+  const largest = outpointKey({ txid, index: Number.MAX_SAFE_INTEGER });
+  assert.equal(largest.slice(32), String(Number.MAX_SAFE_INTEGER), 'the largest index fits whole');
+});
+
+test('keys in messages: a spend of a final input names the outpoint and the final tx in hex', () => {
+  const pool = new TxPool(M3);
+  const a = accepted(pool.addTx(makeTx([outpoint(7, 2)]), NOW));
+  for (const k of mn.slice(0, pool.quorum)) pool.addVote(signVote(k, a.txid, true), NOW);
+  assert.equal(pool.isFinal(a.txid), true);
+  const o = outpoint(7, 2);
+  spent(pool.addTx(makeTx([o], { amount: 9n }), NOW), `${o.txid.toString('hex').slice(0, 16)}…:2`, `by final tx ${a.txid.toString('hex')}`);
+  assert.deepEqual(pool.lockState(o), { state: 'spent', by: a.txid });
 });
