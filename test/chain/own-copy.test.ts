@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BlockStore } from '../../src/chain/block-store';
+import { blockHash, blockHashedBytes } from '../../src/chain/layouts';
 import { FinalityMemory } from '../../src/chain/finality-memory';
 import { ownCopy } from '../../src/chain/own-copy';
 import { signTx } from '../../src/chain/signing';
 import { MAX_TX_INPUTS, MAX_TX_OUTPUTS, TxPool } from '../../src/chain/tx-pool';
 import { txProblem } from '../../src/chain/tx-sanity';
-import { keyPairFromSeed } from '../../src/crypto';
+import { hash, keyPairFromSeed } from '../../src/crypto';
 import { decodeMessage, encodeMessage, type MessageOf } from '../../src/wire/messages';
 import { payloadOf, readTx, writeTx } from '../../src/wire/tx-codec';
 import { TEST_GENESIS, makeBlock } from './fixtures/block-writer';
@@ -113,4 +114,16 @@ test('every tx the pool admits has a payload: what txProblem accepts, writeTx wr
     }),
     { numRuns: 300 },
   );
+});
+
+test("a block's hash is computed once per block object, in a buffer of its own (a cached block would pin a slab)", () => {
+  const block = makeBlock(3);
+  const first = blockHash(block);
+  assert.deepEqual(first, hash(blockHashedBytes(block)), 'the hash of its hashed bytes');
+  assert.equal(blockHash(block), first, 'the same buffer again: not computed twice');
+  assert.equal(first.buffer.byteLength, 32, 'an own copy, not a slice of a slab');
+  const copy = { ...block };
+  assert.notEqual(blockHash(copy), first, 'another object is hashed on its own');
+  assert.deepEqual(blockHash(copy), first);
+  assert.notDeepEqual(blockHash({ ...block, time: block.time + 1 }), first, 'a changed copy has another hash');
 });
