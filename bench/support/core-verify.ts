@@ -16,7 +16,7 @@ import { allowedCores, pinTo } from './cpu-placement';
 export interface CoreVerifyRate {
   /** The mean over cores of each core's verify/s, all measured at once. */
   perCore: number;
-  /** Each core's own rate, in core order (one entry when not pinned). */
+  /** Each core's own rate, in core order (empty when not pinned). */
   cores: number[];
   pinned: boolean;
 }

@@ -56,7 +56,7 @@ export function separateCores(): CpuPlacement {
   return {
     description: `client on core ${client}, each far end on core ${far}`,
     farEnd(pid) {
-      if (taskset(['-a', '-pc', String(far), String(pid)]) === undefined) throw new Error(`taskset could not pin process ${pid} to core ${far}`);
+      if (!pinTo(pid, far)) throw new Error(`taskset could not pin process ${pid} to core ${far}`);
     },
     release() {
       taskset(['-a', '-pc', allowed.list, String(process.pid)]);
