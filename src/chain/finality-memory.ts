@@ -6,7 +6,8 @@
 import { OldestFirst } from './forget-oldest';
 import { ownCopy } from './own-copy';
 import type { TxPoolLimits } from './tx-pool-limits';
-import { outpointKey, txKey } from './tx-sanity';
+import { txKey } from './id-keys';
+import { outpointKey } from './tx-sanity';
 import type { TxInput } from './types';
 
 export class FinalityMemory {

@@ -6,6 +6,7 @@
 // first block at a height wins) already make harmless.
 import type { MessageType } from '../wire/messages';
 import { OldestFirst } from './forget-oldest';
+import { idKey } from './id-keys';
 
 /** A default large enough to span many intervals of traffic on a small network, small enough for a board (89 bytes an id, COST.seenEntry). */
 export const DEFAULT_SEEN_ENTRIES = 50_000;
@@ -14,23 +15,19 @@ export const DEFAULT_SEEN_ENTRIES = 50_000;
 export type RelayKind = Extract<MessageType, 'tx' | 'vote' | 'finalized' | 'masternode' | 'heartbeat' | 'block'>;
 
 const KIND_LETTER: Record<RelayKind, number> = { tx: 0x74, vote: 0x76, finalized: 0x66, masternode: 0x61, heartbeat: 0x68, block: 0x62 };
-/** A kind letter, a 32-byte id and a counter's decimal digits. */
-const scratch = Buffer.allocUnsafe(1 + 32 + 20);
+/** What each kind's id is, for the error when one has the wrong length (made once: relayId runs on every relay). */
+const ID_NAME = Object.fromEntries(Object.keys(KIND_LETTER).map((kind) => [kind, `a ${kind} relay id`])) as Record<RelayKind, string>;
 
 /**
  * A relay identity as the cache keeps it: the kind's letter, the object's
- * 32-byte id and (for announcements and heartbeats) its counter, as one flat
- * latin1 string, one character per byte. Every relayed object leaves one in
- * the cache for long, so its size is what the collector marks under a flood:
- * spelled as `t:<64 hex>` behind a tag, a key was a cons string of two
- * strings (~200 bytes); this one is 33 characters in one string.
+ * 32-byte id and (for announcements and heartbeats) its counter, as one id
+ * key (id-keys.ts). Every relayed object leaves one in the cache for long,
+ * so its size is what the collector marks under a flood: spelled as
+ * `t:<64 hex>` behind a tag, a key was a cons string of two strings (~200
+ * bytes); this one is 33 characters in one string.
  */
 export function relayId(kind: RelayKind, id: Uint8Array, counter?: number): string {
-  if (id.length !== 32) throw new RangeError(`a ${kind} relay id is 32 bytes, got ${id.length}`);
-  scratch[0] = KIND_LETTER[kind];
-  scratch.set(id, 1);
-  const end = counter === undefined ? 33 : 33 + scratch.write(String(counter), 33, 'latin1');
-  return scratch.toString('latin1', 0, end);
+  return idKey(id, ID_NAME[kind], counter, KIND_LETTER[kind]);
 }
 
 export class SeenCache {

@@ -29,7 +29,8 @@ import { quorumFor } from './genesis';
 import { LayoutError, txId } from './layouts';
 import { signVote, verifyTx, verifyVote } from './signing';
 import { DEFAULT_TX_POOL_LIMITS, TxPoolLimits, validateLimits } from './tx-pool-limits';
-import { hex, keyHex, outpointKey, outpointText, txBytes, txKey, txProblem } from './tx-sanity';
+import { keyHex, txKey } from './id-keys';
+import { hex, outpointKey, outpointText, txBytes, txProblem } from './tx-sanity';
 import type { Tx, TxInput, Vote } from './types';
 
 export { DEFAULT_TX_POOL_LIMITS, validateLimits } from './tx-pool-limits';

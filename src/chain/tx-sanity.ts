@@ -2,6 +2,7 @@
 // meaningless whatever its signature, and what one costs against the pool's
 // byte bound. Pure functions of the tx.
 import { HASH_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../crypto';
+import { idKey, keyHex } from './id-keys';
 import type { Tx, TxInput } from './types';
 
 /** §4: a tx holds at most 64 inputs and 64 outputs. */
@@ -24,36 +25,9 @@ export function hex(b: Buffer): string {
   return b.toString('hex');
 }
 
-/**
- * A txid as the pool and its finality memory key it: one latin1 character
- * per byte, 32 characters. In hex (64) every such key was twice the size, and
- * a masternode keeps hundreds of thousands of them (final txids, spent
- * outpoints and who spent them); each tx relayed made three. Messages show
- * ids in hex (keyHex).
- */
-export function txKey(txid: Buffer): string {
-  return txid.toString('latin1');
-}
-
-/** The hex of a txKey (or of an outpointKey's txid), for messages. */
-export function keyHex(key: string): string {
-  return Buffer.from(key.slice(0, HASH_BYTES), 'latin1').toString('hex');
-}
-
-// Room for any number String() writes, though a valid index takes at most 16 digits.
-const outpointScratch = Buffer.allocUnsafe(HASH_BYTES + 32);
-
-/**
- * An outpoint's key in the pool's maps: its txid's 32 latin1 characters,
- * then the index in decimal, written as one flat string (a concatenation
- * would keep a second string object for every key a map holds). The txid's
- * fixed length keeps two keys apart.
- */
+/** An outpoint's key in the pool's maps: its txid's id key, then the index in decimal. */
 export function outpointKey(input: TxInput): string {
-  if (input.txid.length !== HASH_BYTES) throw new RangeError(`an outpoint's txid is ${HASH_BYTES} bytes, got ${input.txid.length}`);
-  input.txid.copy(outpointScratch, 0);
-  const end = HASH_BYTES + outpointScratch.write(String(input.index), HASH_BYTES, 'latin1');
-  return outpointScratch.toString('latin1', 0, end);
+  return idKey(input.txid, "an outpoint's txid", input.index);
 }
 
 /** An outpoint key as a person reads it: the txid's first 8 bytes in hex, then `…:index`. */

@@ -12,7 +12,8 @@ import {
   type TxVerdict,
   type VoteVerdict,
 } from '../../src/chain/tx-pool';
-import { keyHex, outpointKey, outpointText, txKey } from '../../src/chain/tx-sanity';
+import { keyHex, txKey } from '../../src/chain/id-keys';
+import { outpointKey, outpointText } from '../../src/chain/tx-sanity';
 import type { Tx, TxInput, Vote } from '../../src/chain/types';
 
 const NOW = 1_767_225_600_000;
